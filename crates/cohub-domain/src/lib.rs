@@ -1,0 +1,1 @@
+//! cohub domain (being written).

@@ -1,0 +1,1 @@
+//! read models (being written).

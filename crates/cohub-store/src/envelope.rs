@@ -1,0 +1,152 @@
+//! What the log stores: the envelope around every event, and what an append asks for and returns.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// Who did it, as taken from a verified credential (never from a request body).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActorRef {
+    /// The member who acted.
+    pub member_id: Uuid,
+    /// The member's organisation at the time, if any (facilitators may have none).
+    pub organisation_id: Option<Uuid>,
+    /// The organisation's stakeholder kind at the time (`community_organisation`, ...), if any.
+    pub stakeholder_kind: Option<String>,
+    /// The member's role at the time (`facilitator`, `member`, ...).
+    pub role: String,
+}
+
+/// One event as the caller hands it to the store, before the store places it in the log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewEvent {
+    /// Event id, a UUID v7 chosen by the caller.
+    pub event_id: Uuid,
+    /// The event's type name, e.g. `DistributionProposed`.
+    pub event_type: String,
+    /// The payload's schema version (old versions are upcast when read, never rewritten).
+    pub schema_version: u32,
+    /// The event's payload.
+    pub payload: serde_json::Value,
+}
+
+/// What a stream must look like for an append to go through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ExpectedVersion {
+    /// No check (use sparingly: commands should carry what they decided on).
+    Any,
+    /// The stream must not exist yet.
+    NoStream,
+    /// The stream's current version must be exactly this (1-based count of its events).
+    Exact(u64),
+}
+
+/// One atomic append: events for one stream of one hub, all or nothing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AppendRequest {
+    /// The hub whose chain the events join.
+    pub hub_id: Uuid,
+    /// The aggregate stream, e.g. `distribution-<uuid>`; unique across the store.
+    pub stream_id: String,
+    /// The optimistic-concurrency check.
+    pub expected_version: ExpectedVersion,
+    /// The actor recorded on every event of this append.
+    pub actor: ActorRef,
+    /// Correlation id shared by everything one request caused.
+    pub correlation_id: Uuid,
+    /// The event or command that caused this, if any.
+    pub causation_id: Option<Uuid>,
+    /// A client's retry key: a repeat returns the first receipt and appends nothing.
+    pub idempotency_key: Option<String>,
+    /// The events, in order; must not be empty.
+    pub events: Vec<NewEvent>,
+}
+
+/// An event as it stands in the log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Envelope {
+    /// Event id (UUID v7).
+    pub event_id: Uuid,
+    /// The hub whose chain holds it.
+    pub hub_id: Uuid,
+    /// The aggregate stream.
+    pub stream_id: String,
+    /// 1-based version of the stream after this event.
+    pub stream_version: u64,
+    /// 1-based sequence in the hub's chain.
+    pub hub_seq: u64,
+    /// 1-based position in the global log.
+    pub position: u64,
+    /// Server clock when recorded, truncated to microseconds.
+    pub recorded_at: DateTime<Utc>,
+    /// Who did it.
+    pub actor: ActorRef,
+    /// Correlation id.
+    pub correlation_id: Uuid,
+    /// Causation id.
+    pub causation_id: Option<Uuid>,
+    /// The idempotency key of the append that wrote it, if any.
+    pub idempotency_key: Option<String>,
+    /// Event type name.
+    pub event_type: String,
+    /// Payload schema version.
+    pub schema_version: u32,
+    /// Payload.
+    pub payload: serde_json::Value,
+    /// Hex SHA-256 of the previous event in the hub's chain (64 zeros for the first).
+    pub prev_hash: String,
+    /// Hex SHA-256 of `prev_hash || canonical bytes of this envelope without its hash`.
+    pub hash: String,
+}
+
+/// What an acknowledged append returns: where it landed and the chain head it produced.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Receipt {
+    /// The hub.
+    pub hub_id: Uuid,
+    /// The stream.
+    pub stream_id: String,
+    /// Ids of the appended events, in order.
+    pub event_ids: Vec<Uuid>,
+    /// Global position of the first appended event.
+    pub first_position: u64,
+    /// Global position of the last appended event.
+    pub last_position: u64,
+    /// Hub sequence of the last appended event.
+    pub last_hub_seq: u64,
+    /// Stream version after the append.
+    pub stream_version: u64,
+    /// Hash of the last appended event: the hub's chain head after this append.
+    pub hash: String,
+    /// When the events were recorded.
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// A hub's chain head.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChainHead {
+    /// The hub.
+    pub hub_id: Uuid,
+    /// Sequence of the last event (0 for an empty chain).
+    pub hub_seq: u64,
+    /// Hash of the last event (the genesis hash for an empty chain).
+    pub hash: String,
+}
+
+/// The result of recomputing a hub's chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Verification {
+    /// Every event hashes and links correctly; this is the head.
+    Ok(ChainHead),
+    /// The first event that does not match, and why.
+    Broken {
+        /// The hub.
+        hub_id: Uuid,
+        /// Hub sequence of the first bad event (where one was expected, for a gap).
+        hub_seq: u64,
+        /// Global position of that event, where known.
+        position: Option<u64>,
+        /// Plain-language reason.
+        reason: String,
+    },
+}

@@ -1,0 +1,57 @@
+//! The `EventStore` trait: the one contract every backend (sled, PostgreSQL) keeps.
+
+use crate::envelope::{AppendRequest, ChainHead, Envelope, Receipt, Verification};
+use crate::error::StoreResult;
+use async_trait::async_trait;
+use futures::stream::BoxStream;
+use uuid::Uuid;
+
+/// A live feed of envelopes in global position order.
+pub type EnvelopeStream = BoxStream<'static, StoreResult<Envelope>>;
+
+/// An append-only, per-hub hash-chained event log.
+///
+/// Contract (checked by `cohub_store::contract` against every backend):
+/// - `append` is all-or-nothing, checks the expected stream version, and returns only once the
+///   events are durable. A repeated idempotency key returns the first receipt and appends nothing
+///   (a key reused for a *different* request is an error).
+/// - Positions are gap-free and 1-based, globally and per hub; stream versions are 1-based.
+/// - `subscribe(from)` yields every event with position > `from`, in order, then live events,
+///   never missing one appended while it catches up.
+#[async_trait]
+pub trait EventStore: Send + Sync + 'static {
+    /// Appends events to one stream atomically and durably.
+    async fn append(&self, req: AppendRequest) -> StoreResult<Receipt>;
+
+    /// Current version of a stream (0 if it does not exist).
+    async fn stream_version(&self, stream_id: &str) -> StoreResult<u64>;
+
+    /// A stream's events with version > `after_version`, in order.
+    async fn read_stream(&self, stream_id: &str, after_version: u64) -> StoreResult<Vec<Envelope>>;
+
+    /// A hub's events with hub sequence > `after_seq`, in order, at most `limit`.
+    async fn read_hub(
+        &self,
+        hub_id: Uuid,
+        after_seq: u64,
+        limit: usize,
+    ) -> StoreResult<Vec<Envelope>>;
+
+    /// The global log from position > `after_position`, in order, at most `limit`.
+    async fn read_all(&self, after_position: u64, limit: usize) -> StoreResult<Vec<Envelope>>;
+
+    /// Position of the last event in the global log (0 if empty).
+    async fn head_position(&self) -> StoreResult<u64>;
+
+    /// Every hub that has a chain.
+    async fn hubs(&self) -> StoreResult<Vec<Uuid>>;
+
+    /// A hub's chain head (sequence 0 and the genesis hash if it has no events).
+    async fn chain_head(&self, hub_id: Uuid) -> StoreResult<ChainHead>;
+
+    /// Recomputes a hub's chain from stored bytes and names the first bad event.
+    async fn verify_hub(&self, hub_id: Uuid) -> StoreResult<Verification>;
+
+    /// Every event after `after_position`, then live ones as they are appended.
+    fn subscribe(&self, after_position: u64) -> EnvelopeStream;
+}
