@@ -1,1 +1,207 @@
-//! PostgreSQL store (being written).
+//! The PostgreSQL backend of cohub's [`EventStore`], so that several stateless `cohub serve`
+//! processes can share one database.
+//!
+//! - `schema`: tables, created idempotently on start under an advisory lock.
+//! - `append`: one transaction per append; per-hub row lock first, then a short global
+//!   position lock at the tail so positions are gap-free and in commit order.
+//! - `read`: reads and chain verification.
+//! - `subscribe`: catch-up by position, woken by `LISTEN cohub_events`,
+//!   with a one-second poll as fallback.
+
+#![warn(missing_docs)]
+
+mod append;
+mod error;
+mod read;
+mod schema;
+mod subscribe;
+
+#[doc(hidden)]
+pub use append::AppendPause;
+use append::PauseSlot;
+pub use append::NOTIFY_CHANNEL;
+use async_trait::async_trait;
+use cohub_store::{
+    AppendRequest, ChainHead, Envelope, EnvelopeStream, EventStore, Receipt, StoreError,
+    StoreResult, Verification,
+};
+use error::map_sqlx;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{Executor, PgPool};
+use std::str::FromStr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::watch;
+use uuid::Uuid;
+
+/// Default size of the connection pool.
+pub const DEFAULT_MAX_CONNECTIONS: u32 = 10;
+
+/// A PostgreSQL-backed [`EventStore`]. Cheap to clone (clones share the pool and listener).
+///
+/// Positions: an append does its hub-level work (hub row lock, idempotency, version check)
+/// first and takes the global position counter's row lock only at the end of its transaction,
+/// so positions are gap-free and assigned in commit order. A reader that has seen position `p`
+/// can therefore never later find an event below `p` committing: "position > last seen" is a
+/// sound cursor for `read_all` and `subscribe`.
+#[derive(Clone)]
+pub struct PgStore {
+    inner: Arc<Inner>,
+}
+
+/// What clones of a [`PgStore`] share.
+struct Inner {
+    pool: PgPool,
+    wake: watch::Receiver<u64>,
+    listener: tokio::task::JoinHandle<()>,
+    pause: PauseSlot,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        self.listener.abort();
+    }
+}
+
+impl std::fmt::Debug for PgStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgStore").finish_non_exhaustive()
+    }
+}
+
+impl PgStore {
+    /// Connects to `url` (e.g. `postgres://user@host:5432/db`), creates the tables if needed
+    /// and starts the notification listener. Must be called inside a Tokio runtime.
+    pub async fn connect(url: &str) -> StoreResult<PgStore> {
+        Self::open(url, None, DEFAULT_MAX_CONNECTIONS).await
+    }
+
+    /// Like [`PgStore::connect`], but every connection uses `schema` (created if absent) as
+    /// its `search_path`, so several independent logs can share one database (tests do this).
+    pub async fn connect_with_schema(url: &str, schema: &str) -> StoreResult<PgStore> {
+        Self::open(url, Some(schema), DEFAULT_MAX_CONNECTIONS).await
+    }
+
+    /// Connects with an optional schema and a pool of at most `max_connections` (at least 2),
+    /// plus one dedicated connection for `LISTEN`.
+    pub async fn open(
+        url: &str,
+        schema: Option<&str>,
+        max_connections: u32,
+    ) -> StoreResult<PgStore> {
+        let options = PgConnectOptions::from_str(url)
+            .map_err(|e| StoreError::Invalid(format!("bad database URL: {e}")))?;
+        let search_path: Option<Arc<str>> =
+            schema.map(|s| format!("SET search_path TO {}", schema::quote_ident(s)).into());
+        let pool_options = |max: u32| {
+            let search_path = search_path.clone();
+            PgPoolOptions::new()
+                .max_connections(max)
+                .acquire_timeout(Duration::from_secs(10))
+                .after_connect(move |conn, _meta| {
+                    let search_path = search_path.clone();
+                    Box::pin(async move {
+                        if let Some(sql) = search_path {
+                            conn.execute(&*sql).await?;
+                        }
+                        Ok(())
+                    })
+                })
+        };
+        let pool = pool_options(max_connections.max(2))
+            .connect_with(options.clone())
+            .await
+            .map_err(map_sqlx)?;
+        schema::migrate(&pool, schema).await?;
+        // The listener holds its connection for good: give it its own one-connection pool.
+        let listener_pool = pool_options(1).connect_lazy_with(options);
+        let (wake, listener) = subscribe::spawn_listener(listener_pool);
+        Ok(PgStore {
+            inner: Arc::new(Inner {
+                pool,
+                wake,
+                listener,
+                pause: Mutex::new(None),
+            }),
+        })
+    }
+
+    /// Readiness check: one round trip to the database.
+    pub async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1")
+            .execute(&self.inner.pool)
+            .await
+            .map_err(map_sqlx)?;
+        Ok(())
+    }
+
+    /// The connection pool (for operational queries; the tables are described in `schema.rs`).
+    pub fn pool(&self) -> &PgPool {
+        &self.inner.pool
+    }
+
+    /// Test hook: the next append through this store pauses after inserting its events and
+    /// before committing, until the returned handle is released (or dropped).
+    #[doc(hidden)]
+    pub fn pause_next_append_before_commit(&self) -> AppendPause {
+        append::arm_pause(&self.inner.pause)
+    }
+}
+
+#[async_trait]
+impl EventStore for PgStore {
+    async fn append(&self, req: AppendRequest) -> StoreResult<Receipt> {
+        append::append(&self.inner.pool, &self.inner.pause, req).await
+    }
+
+    async fn idempotent_receipt(&self, hub_id: Uuid, key: &str) -> StoreResult<Option<Receipt>> {
+        read::idempotent_receipt(&self.inner.pool, hub_id, key).await
+    }
+
+    async fn stream_version(&self, stream_id: &str) -> StoreResult<u64> {
+        read::stream_version(&self.inner.pool, stream_id).await
+    }
+
+    async fn read_stream(&self, stream_id: &str, after_version: u64) -> StoreResult<Vec<Envelope>> {
+        read::read_stream(&self.inner.pool, stream_id, after_version).await
+    }
+
+    async fn read_hub(
+        &self,
+        hub_id: Uuid,
+        after_seq: u64,
+        limit: usize,
+    ) -> StoreResult<Vec<Envelope>> {
+        read::read_hub(&self.inner.pool, hub_id, after_seq, limit).await
+    }
+
+    async fn read_all(&self, after_position: u64, limit: usize) -> StoreResult<Vec<Envelope>> {
+        read::read_all(&self.inner.pool, after_position, limit).await
+    }
+
+    async fn head_position(&self) -> StoreResult<u64> {
+        read::head_position(&self.inner.pool).await
+    }
+
+    async fn hubs(&self) -> StoreResult<Vec<Uuid>> {
+        read::hubs(&self.inner.pool).await
+    }
+
+    async fn chain_head(&self, hub_id: Uuid) -> StoreResult<ChainHead> {
+        read::chain_head(&self.inner.pool, hub_id).await
+    }
+
+    async fn verify_hub(&self, hub_id: Uuid) -> StoreResult<Verification> {
+        read::verify_hub(&self.inner.pool, hub_id).await
+    }
+
+    fn subscribe(&self, after_position: u64) -> EnvelopeStream {
+        subscribe::subscribe(
+            self.inner.pool.clone(),
+            self.inner.wake.clone(),
+            after_position,
+            // A live subscription keeps the listener task running.
+            Arc::clone(&self.inner),
+        )
+    }
+}

@@ -6,8 +6,13 @@
 pub mod chain;
 pub mod envelope;
 pub mod error;
+pub mod sled_store;
 pub mod store;
+
+#[cfg(feature = "contract")]
+pub mod contract;
 
 pub use envelope::*;
 pub use error::{StoreError, StoreResult};
+pub use sled_store::SledStore;
 pub use store::{EnvelopeStream, EventStore};

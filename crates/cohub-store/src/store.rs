@@ -23,6 +23,12 @@ pub trait EventStore: Send + Sync + 'static {
     /// Appends events to one stream atomically and durably.
     async fn append(&self, req: AppendRequest) -> StoreResult<Receipt>;
 
+    /// The receipt of the first append made in `hub_id` with idempotency `key`, if there was one.
+    ///
+    /// The write side asks this *before* deciding a command, so that a client's retry returns
+    /// the first result even though re-deciding it would now be rejected (e.g. "already framed").
+    async fn idempotent_receipt(&self, hub_id: Uuid, key: &str) -> StoreResult<Option<Receipt>>;
+
     /// Current version of a stream (0 if it does not exist).
     async fn stream_version(&self, stream_id: &str) -> StoreResult<u64>;
 

@@ -1,0 +1,396 @@
+//! Appends: one transaction per request, hub-level work first, the global position last.
+//!
+//! # Order of work in the transaction
+//!
+//! 1. Lock the hub's head row (`INSERT .. ON CONFLICT DO UPDATE .. RETURNING` on `hubs`, which
+//!    creates it if absent and row-locks it either way). Appends to one hub serialise here;
+//!    appends to different hubs do not.
+//! 2. Idempotency: a stored receipt for (hub, key) is returned if the request's fingerprint
+//!    matches (nothing is appended), else `IdempotencyMismatch`.
+//! 3. Expected version against `streams` (stale: `Conflict`; stream of another hub: `WrongHub`),
+//!    and the stream's new version is written.
+//! 4. **The tail**: `UPDATE log_head SET position = position + n RETURNING ..` row-locks the
+//!    single global counter until commit. The events get positions from it, are sealed with
+//!    [`cohub_store::chain::seal`] and inserted, the hub head and idempotency receipt are written,
+//!    `pg_notify('cohub_events', ..)` is queued, and the transaction commits.
+//!
+//! # Why positions are assigned at the tail under a lock (the skipped-event trap)
+//!
+//! A sequence (`bigserial`) hands out numbers at insert time, so transaction A can take
+//! position 5, transaction B position 6, and B commit first: a reader that has seen 6 and then
+//! asks for "position > 6" never sees 5. Here, a position is only taken while holding the
+//! `log_head` row lock, which is released only when the transaction has committed (PostgreSQL
+//! makes a commit visible before it releases the transaction's locks) or rolled back (which also
+//! rolls the counter back). So positions are gap-free and in commit order: when position `p` is
+//! visible to a snapshot, every position below `p` is already visible to it, and "read
+//! position > last seen" never skips an event. The global lock covers only the tail (a counter
+//! update, one multi-row insert, one small statement, the commit); hub locking, idempotency and
+//! version checks of different hubs run in parallel.
+//!
+//! Unique constraints on (position), (hub_id, hub_seq) and (stream_id, stream_version) are the
+//! last line of defence: a unique violation becomes `Conflict`.
+
+use crate::error::{is_unique_violation, map_sqlx};
+use crate::read::to_i64;
+use chrono::{DateTime, Utc};
+use cohub_store::chain::{canonical_json, seal, GENESIS_HASH};
+use cohub_store::{AppendRequest, Envelope, ExpectedVersion, Receipt, StoreError, StoreResult};
+use sha2::{Digest, Sha256};
+use sqlx::{PgPool, Postgres, QueryBuilder, Transaction};
+use std::sync::Mutex;
+use tokio::sync::oneshot;
+
+/// The notification channel appends signal on (payload: JSON with hub and positions).
+pub const NOTIFY_CHANNEL: &str = "cohub_events";
+
+/// Rows per multi-row `INSERT` (19 parameters each, under PostgreSQL's 65 535 limit).
+const INSERT_CHUNK: usize = 1000;
+
+/// Why an append's transaction stopped: a store decision, or a database error still to map.
+enum Failure {
+    Store(StoreError),
+    Sql(sqlx::Error),
+}
+
+impl From<sqlx::Error> for Failure {
+    fn from(e: sqlx::Error) -> Self {
+        Failure::Sql(e)
+    }
+}
+
+impl From<StoreError> for Failure {
+    fn from(e: StoreError) -> Self {
+        Failure::Store(e)
+    }
+}
+
+/// Test hook: the next append to reach it pauses after its inserts, before its commit.
+pub(crate) type PauseSlot = Mutex<Option<PauseHook>>;
+
+/// The append side of a pause: signals arrival, then waits for release.
+pub(crate) struct PauseHook {
+    reached: oneshot::Sender<()>,
+    release: oneshot::Receiver<()>,
+}
+
+/// Test handle on an append paused between its inserts and its commit (see
+/// [`crate::PgStore::pause_next_append_before_commit`]). Dropping it releases the append.
+#[doc(hidden)]
+pub struct AppendPause {
+    reached: Option<oneshot::Receiver<()>>,
+    release: Option<oneshot::Sender<()>>,
+}
+
+impl AppendPause {
+    /// Waits until an append has inserted its events and is holding its transaction open.
+    pub async fn reached(&mut self) {
+        if let Some(r) = self.reached.take() {
+            let _ = r.await;
+        }
+    }
+
+    /// Lets the paused append commit.
+    pub fn release(mut self) {
+        if let Some(tx) = self.release.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// Arms the pause slot and returns the test's handle on it.
+pub(crate) fn arm_pause(slot: &PauseSlot) -> AppendPause {
+    let (reached_tx, reached_rx) = oneshot::channel();
+    let (release_tx, release_rx) = oneshot::channel();
+    *slot.lock().expect("pause slot poisoned") = Some(PauseHook {
+        reached: reached_tx,
+        release: release_rx,
+    });
+    AppendPause {
+        reached: Some(reached_rx),
+        release: Some(release_tx),
+    }
+}
+
+/// The fingerprint of a request: SHA-256 of its canonical JSON (the same rule as the sled
+/// backend). A retry must repeat the request exactly to get the first receipt back.
+pub(crate) fn fingerprint(req: &AppendRequest) -> String {
+    let v = serde_json::to_value(req).expect("request serialises");
+    let mut bytes = Vec::new();
+    canonical_json(&v, &mut bytes);
+    hex::encode(Sha256::digest(&bytes))
+}
+
+/// The expected version in words, for `Conflict`.
+fn expected_words(e: ExpectedVersion) -> String {
+    match e {
+        ExpectedVersion::Any => "any".to_string(),
+        ExpectedVersion::NoStream => "no stream".to_string(),
+        ExpectedVersion::Exact(v) => v.to_string(),
+    }
+}
+
+/// Appends `req` atomically (see the module docs for the transaction's steps).
+pub(crate) async fn append(
+    pool: &PgPool,
+    pause: &PauseSlot,
+    req: AppendRequest,
+) -> StoreResult<Receipt> {
+    if req.events.is_empty() {
+        return Err(StoreError::Invalid(
+            "an append needs at least one event".into(),
+        ));
+    }
+    if req.stream_id.is_empty() {
+        return Err(StoreError::Invalid("the stream id is empty".into()));
+    }
+    let mut tx = pool.begin().await.map_err(map_sqlx)?;
+    match run(&mut tx, pause, &req).await {
+        Ok(Done::Appended(receipt)) => {
+            tx.commit().await.map_err(|e| unique_or(e, &req))?;
+            Ok(receipt)
+        }
+        Ok(Done::Repeat(receipt)) => {
+            let _ = tx.rollback().await;
+            Ok(receipt)
+        }
+        Err(Failure::Store(e)) => {
+            let _ = tx.rollback().await;
+            Err(e)
+        }
+        Err(Failure::Sql(e)) => {
+            let _ = tx.rollback().await;
+            if is_unique_violation(&e) {
+                let actual = crate::read::stream_version(pool, &req.stream_id)
+                    .await
+                    .unwrap_or(0);
+                Err(conflict(&req, actual))
+            } else {
+                Err(map_sqlx(e))
+            }
+        }
+    }
+}
+
+/// A `Conflict` for `req` with the stream's actual version.
+fn conflict(req: &AppendRequest, actual: u64) -> StoreError {
+    StoreError::Conflict {
+        stream_id: req.stream_id.clone(),
+        expected: expected_words(req.expected_version),
+        actual,
+    }
+}
+
+/// Maps a commit error: a unique violation is a `Conflict`, anything else as usual.
+fn unique_or(e: sqlx::Error, req: &AppendRequest) -> StoreError {
+    if is_unique_violation(&e) {
+        conflict(req, 0)
+    } else {
+        map_sqlx(e)
+    }
+}
+
+/// What the transaction body decided.
+enum Done {
+    /// New events were written; commit.
+    Appended(Receipt),
+    /// The idempotency key was seen with the same request; roll back and return this.
+    Repeat(Receipt),
+}
+
+/// The transaction body.
+async fn run(
+    tx: &mut Transaction<'static, Postgres>,
+    pause: &PauseSlot,
+    req: &AppendRequest,
+) -> Result<Done, Failure> {
+    // 1. The hub's head, row-locked until commit (created if absent).
+    let (last_seq, last_hash): (i64, String) = sqlx::query_as(
+        "INSERT INTO hubs (hub_id, last_seq, last_hash) VALUES ($1, 0, $2) \
+         ON CONFLICT (hub_id) DO UPDATE SET last_seq = hubs.last_seq \
+         RETURNING last_seq, last_hash",
+    )
+    .bind(req.hub_id)
+    .bind(GENESIS_HASH)
+    .fetch_one(&mut **tx)
+    .await?;
+
+    // 2. Idempotency (checked before the version: a retry carries a now-stale version).
+    let fp = req.idempotency_key.as_ref().map(|_| fingerprint(req));
+    if let (Some(key), Some(fp)) = (&req.idempotency_key, &fp) {
+        let seen: Option<(String, serde_json::Value)> = sqlx::query_as(
+            "SELECT fingerprint, receipt FROM idempotency WHERE hub_id = $1 AND key = $2",
+        )
+        .bind(req.hub_id)
+        .bind(key)
+        .fetch_optional(&mut **tx)
+        .await?;
+        if let Some((stored_fp, receipt)) = seen {
+            if &stored_fp != fp {
+                return Err(StoreError::IdempotencyMismatch { key: key.clone() }.into());
+            }
+            let receipt: Receipt = serde_json::from_value(receipt)
+                .map_err(|e| StoreError::Corrupt(format!("stored receipt: {e}")))?;
+            return Ok(Done::Repeat(receipt));
+        }
+    }
+
+    // 3. The stream's expected version.
+    let stream: Option<(uuid::Uuid, i64)> =
+        sqlx::query_as("SELECT hub_id, version FROM streams WHERE stream_id = $1")
+            .bind(&req.stream_id)
+            .fetch_optional(&mut **tx)
+            .await?;
+    if let Some((owner, _)) = stream {
+        if owner != req.hub_id {
+            return Err(StoreError::WrongHub {
+                stream_id: req.stream_id.clone(),
+            }
+            .into());
+        }
+    }
+    let current = stream.map(|(_, v)| v.max(0) as u64).unwrap_or(0);
+    let ok = match req.expected_version {
+        ExpectedVersion::Any => true,
+        ExpectedVersion::NoStream => current == 0,
+        ExpectedVersion::Exact(v) => current == v,
+    };
+    if !ok {
+        return Err(conflict(req, current).into());
+    }
+    let n = req.events.len() as u64;
+    let new_version = current + n;
+    if stream.is_some() {
+        sqlx::query("UPDATE streams SET version = $2 WHERE stream_id = $1")
+            .bind(&req.stream_id)
+            .bind(to_i64(new_version))
+            .execute(&mut **tx)
+            .await?;
+    } else {
+        sqlx::query("INSERT INTO streams (stream_id, hub_id, version) VALUES ($1, $2, $3)")
+            .bind(&req.stream_id)
+            .bind(req.hub_id)
+            .bind(to_i64(new_version))
+            .execute(&mut **tx)
+            .await?;
+    }
+
+    // 4. The tail: global positions in commit order (row lock on `log_head` until commit).
+    let (last_position, now): (i64, DateTime<Utc>) = sqlx::query_as(
+        "UPDATE log_head SET position = position + $1 WHERE id = 1 \
+         RETURNING position, clock_timestamp()",
+    )
+    .bind(to_i64(n))
+    .fetch_one(&mut **tx)
+    .await?;
+    let last_position = last_position as u64;
+    let first_position = last_position + 1 - n;
+
+    let mut prev = last_hash;
+    let mut envelopes = Vec::with_capacity(req.events.len());
+    for (i, e) in req.events.iter().enumerate() {
+        let i = i as u64;
+        let mut env = Envelope {
+            event_id: e.event_id,
+            hub_id: req.hub_id,
+            stream_id: req.stream_id.clone(),
+            stream_version: current + 1 + i,
+            hub_seq: last_seq as u64 + 1 + i,
+            position: first_position + i,
+            recorded_at: now,
+            actor: req.actor.clone(),
+            correlation_id: req.correlation_id,
+            causation_id: req.causation_id,
+            idempotency_key: req.idempotency_key.clone(),
+            event_type: e.event_type.clone(),
+            schema_version: e.schema_version,
+            payload: e.payload.clone(),
+            prev_hash: String::new(),
+            hash: String::new(),
+        };
+        seal(&mut env, &prev);
+        prev = env.hash.clone();
+        envelopes.push(env);
+    }
+    for chunk in envelopes.chunks(INSERT_CHUNK) {
+        insert_events(tx, chunk).await?;
+    }
+
+    let last = envelopes.last().expect("at least one event");
+    let receipt = Receipt {
+        hub_id: req.hub_id,
+        stream_id: req.stream_id.clone(),
+        event_ids: envelopes.iter().map(|e| e.event_id).collect(),
+        first_position,
+        last_position,
+        last_hub_seq: last.hub_seq,
+        stream_version: new_version,
+        hash: last.hash.clone(),
+        recorded_at: now,
+    };
+    let receipt_json = serde_json::to_value(&receipt)
+        .map_err(|e| StoreError::Backend(format!("receipt does not serialise: {e}")))?;
+    let note = serde_json::json!({
+        "hub_id": req.hub_id,
+        "first_position": first_position,
+        "last_position": last_position,
+    })
+    .to_string();
+    sqlx::query(
+        "WITH head AS (UPDATE hubs SET last_seq = $2, last_hash = $3 WHERE hub_id = $1), \
+         idem AS (INSERT INTO idempotency (hub_id, key, fingerprint, receipt) \
+                  SELECT $1, $4, $5, $6 WHERE $4::text IS NOT NULL) \
+         SELECT pg_notify($7, $8)",
+    )
+    .bind(req.hub_id)
+    .bind(to_i64(last.hub_seq))
+    .bind(&last.hash)
+    .bind(req.idempotency_key.as_deref())
+    .bind(fp.as_deref().unwrap_or(""))
+    .bind(&receipt_json)
+    .bind(NOTIFY_CHANNEL)
+    .bind(&note)
+    .execute(&mut **tx)
+    .await?;
+
+    // Test hook: hold the transaction open (with its inserts done) until released.
+    let hook = pause.lock().expect("pause slot poisoned").take();
+    if let Some(hook) = hook {
+        let _ = hook.reached.send(());
+        let _ = hook.release.await;
+    }
+    Ok(Done::Appended(receipt))
+}
+
+/// Inserts sealed envelopes with one multi-row `INSERT`.
+async fn insert_events(
+    tx: &mut Transaction<'static, Postgres>,
+    envelopes: &[Envelope],
+) -> Result<(), sqlx::Error> {
+    let mut qb: QueryBuilder<Postgres> = QueryBuilder::new(format!(
+        "INSERT INTO events ({}) ",
+        crate::read::EVENT_COLUMNS
+    ));
+    qb.push_values(envelopes, |mut b, e| {
+        b.push_bind(to_i64(e.position))
+            .push_bind(e.hub_id)
+            .push_bind(to_i64(e.hub_seq))
+            .push_bind(e.stream_id.clone())
+            .push_bind(to_i64(e.stream_version))
+            .push_bind(e.event_id)
+            .push_bind(e.recorded_at)
+            .push_bind(e.actor.member_id)
+            .push_bind(e.actor.organisation_id)
+            .push_bind(e.actor.stakeholder_kind.clone())
+            .push_bind(e.actor.role.clone())
+            .push_bind(e.correlation_id)
+            .push_bind(e.causation_id)
+            .push_bind(e.idempotency_key.clone())
+            .push_bind(e.event_type.clone())
+            .push_bind(i64::from(e.schema_version))
+            .push_bind(e.payload.to_string())
+            .push_bind(e.prev_hash.clone())
+            .push_bind(e.hash.clone());
+    });
+    qb.build().execute(&mut **tx).await?;
+    Ok(())
+}

@@ -1,0 +1,104 @@
+//! The database schema, applied idempotently on start under an advisory lock.
+
+use crate::error::map_sqlx;
+use cohub_store::StoreResult;
+use sqlx::PgPool;
+
+/// Advisory-lock key that serialises schema creation across processes starting together.
+const MIGRATION_LOCK: i64 = 0x636f_6875_625f_0001;
+
+/// The tables, as `;`-separated statements (no `;` inside one). Every statement is idempotent (`IF NOT EXISTS`, `ON CONFLICT DO NOTHING`).
+///
+/// - `log_head`: one row holding the last committed global position. Its row lock is the
+///   short global lock every append takes at the end of its transaction (see `append`).
+/// - `hubs`: each hub's chain head; its row lock serialises appends to one hub.
+/// - `streams`: each stream's hub and current version.
+/// - `events`: the log. All envelope fields as columns; the payload as the JSON *text* it was
+///   hashed from (not `jsonb`, which would reorder keys and normalise numbers).
+/// - `idempotency`: per hub and key, the request's fingerprint and the receipt it produced.
+const SCHEMA_SQL: &str = r#"
+CREATE TABLE IF NOT EXISTS log_head (
+    id        smallint PRIMARY KEY CHECK (id = 1),
+    position  bigint   NOT NULL CHECK (position >= 0)
+);
+INSERT INTO log_head (id, position) VALUES (1, 0) ON CONFLICT (id) DO NOTHING;
+
+CREATE TABLE IF NOT EXISTS hubs (
+    hub_id    uuid   PRIMARY KEY,
+    last_seq  bigint NOT NULL CHECK (last_seq >= 0),
+    last_hash text   NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS streams (
+    stream_id text   PRIMARY KEY,
+    hub_id    uuid   NOT NULL,
+    version   bigint NOT NULL CHECK (version >= 0)
+);
+
+CREATE TABLE IF NOT EXISTS events (
+    position               bigint      NOT NULL,
+    hub_id                 uuid        NOT NULL,
+    hub_seq                bigint      NOT NULL,
+    stream_id              text        NOT NULL,
+    stream_version         bigint      NOT NULL,
+    event_id               uuid        NOT NULL,
+    recorded_at            timestamptz NOT NULL,
+    actor_member_id        uuid        NOT NULL,
+    actor_organisation_id  uuid,
+    actor_stakeholder_kind text,
+    actor_role             text        NOT NULL,
+    correlation_id         uuid        NOT NULL,
+    causation_id           uuid,
+    idempotency_key        text,
+    event_type             text        NOT NULL,
+    schema_version         bigint      NOT NULL,
+    payload                text        NOT NULL,
+    prev_hash              text        NOT NULL,
+    hash                   text        NOT NULL,
+    CONSTRAINT events_position_key UNIQUE (position),
+    CONSTRAINT events_hub_seq_key UNIQUE (hub_id, hub_seq),
+    CONSTRAINT events_stream_version_key UNIQUE (stream_id, stream_version)
+);
+
+CREATE TABLE IF NOT EXISTS idempotency (
+    hub_id      uuid  NOT NULL,
+    key         text  NOT NULL,
+    fingerprint text  NOT NULL,
+    receipt     jsonb NOT NULL,
+    PRIMARY KEY (hub_id, key)
+);
+"#;
+
+/// Creates `schema` (if given) and the tables, holding a transaction-scoped advisory lock so
+/// that two processes starting together do not race on `CREATE ... IF NOT EXISTS`.
+pub(crate) async fn migrate(pool: &PgPool, schema: Option<&str>) -> StoreResult<()> {
+    let mut tx = pool.begin().await.map_err(map_sqlx)?;
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(MIGRATION_LOCK)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_sqlx)?;
+    if let Some(schema) = schema {
+        let create = format!("CREATE SCHEMA IF NOT EXISTS {}", quote_ident(schema));
+        sqlx::query(&create)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_sqlx)?;
+    }
+    for statement in SCHEMA_SQL
+        .split(';')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        sqlx::query(statement)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_sqlx)?;
+    }
+    tx.commit().await.map_err(map_sqlx)
+}
+
+/// Quotes an SQL identifier (`"name"`, doubling embedded quotes).
+pub(crate) fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}

@@ -1,0 +1,841 @@
+//! The backend-independent contract suite for [`EventStore`] (feature `contract`).
+//!
+//! Every check takes an `Arc<dyn EventStore>` and panics with a clear message on failure.
+//! Checks use fresh hub and stream ids and positions relative to the store's head, so the store
+//! may already hold events, but nothing else may write to it while a check runs.
+//! [`run_all`] runs every check, each against a store made by the caller's factory.
+
+use crate::chain::GENESIS_HASH;
+use crate::envelope::{
+    ActorRef, AppendRequest, ChainHead, Envelope, ExpectedVersion, NewEvent, Receipt, Verification,
+};
+use crate::error::StoreError;
+use crate::store::EventStore;
+use futures::StreamExt;
+use serde_json::json;
+use std::collections::{HashMap, HashSet};
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+use uuid::Uuid;
+
+/// A store under test.
+pub type Store = Arc<dyn EventStore>;
+
+/// Runs every check, each on a store from `make` (called once per check).
+pub async fn run_all<F, Fut, S>(make: F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = S>,
+    S: EventStore,
+{
+    macro_rules! run {
+        ($($check:ident),+ $(,)?) => {$(
+            tracing::info!(check = stringify!($check), "contract check");
+            $check(Arc::new(make().await)).await;
+        )+};
+    }
+    run!(
+        append_and_read_back,
+        expected_version_conflict_never_overwrites,
+        no_stream,
+        idempotent_retry_returns_first_receipt,
+        idempotency_mismatch,
+        idempotency_keys_are_per_hub,
+        idempotent_receipt_lookup,
+        wrong_hub,
+        empty_append_is_invalid,
+        rejections_leave_state_unchanged,
+        concurrent_appends_one_stream,
+        concurrent_appends_many_streams,
+        paging,
+        chain_head_matches_receipts,
+        verify_ok,
+        subscription_catches_up_and_follows,
+    );
+}
+
+/// A fresh stream id.
+pub fn new_stream() -> String {
+    format!("contract-{}", Uuid::now_v7())
+}
+
+/// An actor for test appends.
+pub fn actor() -> ActorRef {
+    ActorRef {
+        member_id: Uuid::now_v7(),
+        organisation_id: Some(Uuid::now_v7()),
+        stakeholder_kind: Some("community_organisation".into()),
+        role: "member".into(),
+    }
+}
+
+/// An append of `n` events (`ContractEvent`, payload `{"n": i, "tag": tag}`).
+pub fn request(
+    hub: Uuid,
+    stream: &str,
+    expected: ExpectedVersion,
+    n: usize,
+    tag: &str,
+) -> AppendRequest {
+    AppendRequest {
+        hub_id: hub,
+        stream_id: stream.to_string(),
+        expected_version: expected,
+        actor: actor(),
+        correlation_id: Uuid::now_v7(),
+        causation_id: Some(Uuid::now_v7()),
+        idempotency_key: None,
+        events: (0..n)
+            .map(|i| NewEvent {
+                event_id: Uuid::now_v7(),
+                event_type: "ContractEvent".into(),
+                schema_version: 1,
+                payload: json!({"n": i, "tag": tag, "nested": {"b": [1, 2.5, null], "a": "é"}}),
+            })
+            .collect(),
+    }
+}
+
+async fn must_append(store: &Store, req: AppendRequest) -> Receipt {
+    let what = format!("append to {}", req.stream_id);
+    match store.append(req).await {
+        Ok(r) => r,
+        Err(e) => panic!("{what} should succeed but failed: {e}"),
+    }
+}
+
+async fn all_after(store: &Store, after: u64) -> Vec<Envelope> {
+    store
+        .read_all(after, usize::MAX)
+        .await
+        .expect("read_all should succeed")
+}
+
+/// Appends, then reads back through every read path: fields, numbering, timestamps, hashes.
+pub async fn append_and_read_back(store: Store) {
+    let base = store.head_position().await.expect("head_position");
+    let hub = Uuid::now_v7();
+    let stream = new_stream();
+    let mut req = request(hub, &stream, ExpectedVersion::NoStream, 3, "read-back");
+    req.idempotency_key = Some(format!("key-{}", Uuid::now_v7()));
+    let r = must_append(&store, req.clone()).await;
+    assert_eq!(r.first_position, base + 1, "first position of the receipt");
+    assert_eq!(r.last_position, base + 3, "last position of the receipt");
+    assert_eq!(r.last_hub_seq, 3, "hub sequence of the receipt");
+    assert_eq!(r.stream_version, 3, "stream version of the receipt");
+    assert_eq!(r.hub_id, hub);
+    assert_eq!(r.stream_id, stream);
+    let ids: Vec<Uuid> = req.events.iter().map(|e| e.event_id).collect();
+    assert_eq!(r.event_ids, ids, "receipt event ids");
+    assert_eq!(
+        r.recorded_at.timestamp_subsec_nanos() % 1000,
+        0,
+        "recorded_at must be truncated to microseconds"
+    );
+
+    let events = store.read_stream(&stream, 0).await.expect("read_stream");
+    assert_eq!(events.len(), 3, "read_stream returns the appended events");
+    let mut prev = GENESIS_HASH.to_string();
+    for (i, (e, n)) in events.iter().zip(&req.events).enumerate() {
+        let k = i as u64 + 1;
+        assert_eq!(e.event_id, n.event_id, "event id {k}");
+        assert_eq!(e.event_type, n.event_type, "event type {k}");
+        assert_eq!(e.schema_version, n.schema_version, "schema version {k}");
+        assert_eq!(
+            e.payload, n.payload,
+            "payload {k} survives storage unchanged"
+        );
+        assert_eq!(e.hub_id, hub, "hub of event {k}");
+        assert_eq!(e.stream_id, stream, "stream of event {k}");
+        assert_eq!(e.stream_version, k, "stream version of event {k}");
+        assert_eq!(e.hub_seq, k, "hub sequence of event {k}");
+        assert_eq!(e.position, base + k, "position of event {k}");
+        assert_eq!(e.actor, req.actor, "actor of event {k}");
+        assert_eq!(
+            e.correlation_id, req.correlation_id,
+            "correlation of event {k}"
+        );
+        assert_eq!(e.causation_id, req.causation_id, "causation of event {k}");
+        assert_eq!(
+            e.idempotency_key, req.idempotency_key,
+            "idempotency key of event {k}"
+        );
+        assert_eq!(e.recorded_at, r.recorded_at, "recorded_at of event {k}");
+        assert_eq!(e.prev_hash, prev, "event {k} links to the previous hash");
+        assert_eq!(
+            crate::chain::compute_hash(e),
+            e.hash,
+            "event {k}'s hash recomputes"
+        );
+        prev = e.hash.clone();
+    }
+    assert_eq!(r.hash, prev, "receipt hash is the last event's hash");
+    assert_eq!(
+        store
+            .read_stream(&stream, 2)
+            .await
+            .expect("read_stream")
+            .len(),
+        1
+    );
+    assert_eq!(
+        store.stream_version(&stream).await.expect("stream_version"),
+        3
+    );
+    assert_eq!(
+        store
+            .stream_version(&new_stream())
+            .await
+            .expect("stream_version"),
+        0
+    );
+    assert_eq!(
+        all_after(&store, base).await,
+        events,
+        "read_all matches read_stream"
+    );
+    assert_eq!(
+        store.read_hub(hub, 0, 100).await.expect("read_hub"),
+        events,
+        "read_hub"
+    );
+    assert_eq!(
+        store.head_position().await.expect("head_position"),
+        base + 3
+    );
+    assert!(
+        store.hubs().await.expect("hubs").contains(&hub),
+        "hubs lists the hub"
+    );
+    let head = store.chain_head(hub).await.expect("chain_head");
+    assert_eq!(
+        (head.hub_seq, head.hash),
+        (3, r.hash),
+        "chain head after the append"
+    );
+}
+
+fn expect_conflict(result: Result<Receipt, StoreError>, actual: u64, what: &str) {
+    match result {
+        Err(StoreError::Conflict { actual: a, .. }) => {
+            assert_eq!(a, actual, "{what}: conflict reports the current version")
+        }
+        Err(e) => panic!("{what}: expected a Conflict, got error {e}"),
+        Ok(r) => panic!("{what}: expected a Conflict, but it was appended: {r:?}"),
+    }
+}
+
+/// A stale expected version is a conflict and never overwrites.
+pub async fn expected_version_conflict_never_overwrites(store: Store) {
+    let hub = Uuid::now_v7();
+    let stream = new_stream();
+    must_append(
+        &store,
+        request(hub, &stream, ExpectedVersion::NoStream, 2, "a"),
+    )
+    .await;
+    let before = store.read_stream(&stream, 0).await.expect("read_stream");
+    let stale = store
+        .append(request(hub, &stream, ExpectedVersion::Exact(1), 1, "stale"))
+        .await;
+    expect_conflict(stale, 2, "append at a stale version");
+    let ahead = store
+        .append(request(hub, &stream, ExpectedVersion::Exact(3), 1, "ahead"))
+        .await;
+    expect_conflict(ahead, 2, "append at a future version");
+    assert_eq!(
+        store.read_stream(&stream, 0).await.expect("read_stream"),
+        before,
+        "a conflict must not change the stream"
+    );
+    let r = must_append(
+        &store,
+        request(hub, &stream, ExpectedVersion::Exact(2), 1, "ok"),
+    )
+    .await;
+    assert_eq!(
+        r.stream_version, 3,
+        "append at the current version goes through"
+    );
+    let r = must_append(
+        &store,
+        request(hub, &stream, ExpectedVersion::Any, 1, "any"),
+    )
+    .await;
+    assert_eq!(r.stream_version, 4, "ExpectedVersion::Any appends");
+}
+
+/// `NoStream` succeeds only on a new stream, and `Exact(0)` means the same.
+pub async fn no_stream(store: Store) {
+    let hub = Uuid::now_v7();
+    let stream = new_stream();
+    must_append(
+        &store,
+        request(hub, &stream, ExpectedVersion::NoStream, 1, "first"),
+    )
+    .await;
+    let again = store
+        .append(request(hub, &stream, ExpectedVersion::NoStream, 1, "again"))
+        .await;
+    expect_conflict(again, 1, "NoStream on an existing stream");
+    let other = new_stream();
+    let r = must_append(
+        &store,
+        request(hub, &other, ExpectedVersion::Exact(0), 1, "x"),
+    )
+    .await;
+    assert_eq!(r.stream_version, 1, "Exact(0) creates a stream");
+    let third = new_stream();
+    let r = must_append(&store, request(hub, &third, ExpectedVersion::Any, 2, "any")).await;
+    assert_eq!(r.stream_version, 2, "Any creates a stream");
+}
+
+/// A retried append returns the first receipt and appends nothing.
+pub async fn idempotent_retry_returns_first_receipt(store: Store) {
+    let hub = Uuid::now_v7();
+    let stream = new_stream();
+    let mut req = request(hub, &stream, ExpectedVersion::NoStream, 2, "idem");
+    req.idempotency_key = Some(format!("retry-{}", Uuid::now_v7()));
+    let first = must_append(&store, req.clone()).await;
+    let head = store.head_position().await.expect("head_position");
+    let chain = store.chain_head(hub).await.expect("chain_head");
+    for attempt in 0..3 {
+        let again = must_append(&store, req.clone()).await;
+        assert_eq!(
+            again, first,
+            "retry {attempt} must return the first receipt"
+        );
+    }
+    // Concurrent retries too.
+    let tasks: Vec<_> = (0..8)
+        .map(|_| {
+            let (s, r) = (store.clone(), req.clone());
+            tokio::spawn(async move { s.append(r).await })
+        })
+        .collect();
+    for t in tasks {
+        let again = t
+            .await
+            .expect("task")
+            .expect("concurrent retry should succeed");
+        assert_eq!(
+            again, first,
+            "a concurrent retry must return the first receipt"
+        );
+    }
+    assert_eq!(
+        store.head_position().await.expect("head"),
+        head,
+        "a retry appends nothing"
+    );
+    assert_eq!(store.chain_head(hub).await.expect("chain_head"), chain);
+    assert_eq!(store.read_stream(&stream, 0).await.expect("read").len(), 2);
+}
+
+/// A key reused for a different request is an `IdempotencyMismatch` and appends nothing.
+pub async fn idempotency_mismatch(store: Store) {
+    let hub = Uuid::now_v7();
+    let stream = new_stream();
+    let key = format!("mismatch-{}", Uuid::now_v7());
+    let mut req = request(hub, &stream, ExpectedVersion::NoStream, 1, "one");
+    req.idempotency_key = Some(key.clone());
+    must_append(&store, req).await;
+    let head = store.head_position().await.expect("head_position");
+    let mut other = request(hub, &stream, ExpectedVersion::Exact(1), 1, "two");
+    other.idempotency_key = Some(key.clone());
+    match store.append(other).await {
+        Err(StoreError::IdempotencyMismatch { key: k }) => assert_eq!(k, key),
+        other => panic!("reusing a key for another request must be IdempotencyMismatch: {other:?}"),
+    }
+    assert_eq!(
+        store.head_position().await.expect("head"),
+        head,
+        "a mismatch appends nothing"
+    );
+    assert_eq!(store.stream_version(&stream).await.expect("version"), 1);
+}
+
+/// The same idempotency key on two hubs is two different keys.
+pub async fn idempotency_keys_are_per_hub(store: Store) {
+    let key = format!("shared-{}", Uuid::now_v7());
+    let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
+    let mut ra = request(a, &new_stream(), ExpectedVersion::NoStream, 1, "a");
+    ra.idempotency_key = Some(key.clone());
+    let mut rb = request(b, &new_stream(), ExpectedVersion::NoStream, 1, "b");
+    rb.idempotency_key = Some(key);
+    let first = must_append(&store, ra).await;
+    let second = must_append(&store, rb).await;
+    assert_ne!(
+        first.first_position, second.first_position,
+        "both appends happen"
+    );
+    assert_eq!(second.hub_id, b);
+}
+
+/// `idempotent_receipt` returns the first receipt of a key in its hub, and `None` otherwise.
+pub async fn idempotent_receipt_lookup(store: Store) {
+    let hub = Uuid::now_v7();
+    let key = format!("lookup-{}", Uuid::now_v7());
+    let unknown = store
+        .idempotent_receipt(hub, &key)
+        .await
+        .expect("idempotent_receipt");
+    assert_eq!(unknown, None, "an unused key has no receipt");
+    let mut req = request(hub, &new_stream(), ExpectedVersion::NoStream, 2, "lookup");
+    req.idempotency_key = Some(key.clone());
+    let first = must_append(&store, req.clone()).await;
+    let found = store
+        .idempotent_receipt(hub, &key)
+        .await
+        .expect("idempotent_receipt");
+    assert_eq!(
+        found,
+        Some(first.clone()),
+        "the key returns the first receipt"
+    );
+    must_append(&store, req).await;
+    let again = store
+        .idempotent_receipt(hub, &key)
+        .await
+        .expect("idempotent_receipt");
+    assert_eq!(
+        again,
+        Some(first),
+        "a retry does not replace the first receipt"
+    );
+    let elsewhere = store
+        .idempotent_receipt(Uuid::now_v7(), &key)
+        .await
+        .expect("idempotent_receipt");
+    assert_eq!(elsewhere, None, "keys are scoped per hub");
+    let unkeyed = store
+        .idempotent_receipt(hub, "never-used")
+        .await
+        .expect("idempotent_receipt");
+    assert_eq!(unkeyed, None, "an unknown key has no receipt");
+}
+
+/// A stream belongs to one hub.
+pub async fn wrong_hub(store: Store) {
+    let stream = new_stream();
+    must_append(
+        &store,
+        request(Uuid::now_v7(), &stream, ExpectedVersion::NoStream, 1, "a"),
+    )
+    .await;
+    match store
+        .append(request(
+            Uuid::now_v7(),
+            &stream,
+            ExpectedVersion::Any,
+            1,
+            "b",
+        ))
+        .await
+    {
+        Err(StoreError::WrongHub { stream_id }) => assert_eq!(stream_id, stream),
+        other => panic!("appending to another hub's stream must be WrongHub: {other:?}"),
+    }
+}
+
+/// An append without events is `Invalid`.
+pub async fn empty_append_is_invalid(store: Store) {
+    let req = request(
+        Uuid::now_v7(),
+        &new_stream(),
+        ExpectedVersion::Any,
+        0,
+        "empty",
+    );
+    match store.append(req).await {
+        Err(StoreError::Invalid(_)) => {}
+        other => panic!("an empty append must be Invalid: {other:?}"),
+    }
+}
+
+/// Rejected appends change neither the head position nor any chain head.
+pub async fn rejections_leave_state_unchanged(store: Store) {
+    let hub = Uuid::now_v7();
+    let stream = new_stream();
+    let key = format!("k-{}", Uuid::now_v7());
+    let mut req = request(hub, &stream, ExpectedVersion::NoStream, 2, "base");
+    req.idempotency_key = Some(key.clone());
+    must_append(&store, req).await;
+    let head = store.head_position().await.expect("head_position");
+    let chain = store.chain_head(hub).await.expect("chain_head");
+    let other_hub = Uuid::now_v7();
+
+    let mut mismatch = request(hub, &stream, ExpectedVersion::Any, 1, "other");
+    mismatch.idempotency_key = Some(key);
+    let rejected = vec![
+        request(hub, &stream, ExpectedVersion::Exact(1), 1, "conflict"),
+        request(hub, &stream, ExpectedVersion::NoStream, 1, "conflict"),
+        request(other_hub, &stream, ExpectedVersion::Any, 1, "wrong hub"),
+        request(hub, &new_stream(), ExpectedVersion::Any, 0, "empty"),
+        mismatch,
+    ];
+    // Sent concurrently, so that a backend batching them sees them together.
+    let tasks: Vec<_> = rejected
+        .into_iter()
+        .map(|r| {
+            let s = store.clone();
+            tokio::spawn(async move { s.append(r).await })
+        })
+        .collect();
+    for t in tasks {
+        let result = t.await.expect("task");
+        assert!(result.is_err(), "this append must be rejected: {result:?}");
+    }
+    assert_eq!(
+        store.head_position().await.expect("head"),
+        head,
+        "head position unchanged"
+    );
+    assert_eq!(
+        store.chain_head(hub).await.expect("chain_head"),
+        chain,
+        "chain head unchanged"
+    );
+    let empty = store.chain_head(other_hub).await.expect("chain_head");
+    assert_eq!(empty.hub_seq, 0, "a rejected append starts no chain");
+    assert!(!store.hubs().await.expect("hubs").contains(&other_hub));
+    assert_eq!(store.stream_version(&stream).await.expect("version"), 2);
+}
+
+/// Many writers racing for one stream: exactly one wins each version.
+pub async fn concurrent_appends_one_stream(store: Store) {
+    let hub = Uuid::now_v7();
+    let stream = new_stream();
+    const ROUNDS: u64 = 10;
+    const RACERS: usize = 8;
+    for round in 0..ROUNDS {
+        let tasks: Vec<_> = (0..RACERS)
+            .map(|i| {
+                let s = store.clone();
+                let r = request(
+                    hub,
+                    &stream,
+                    ExpectedVersion::Exact(round),
+                    1,
+                    &format!("{i}"),
+                );
+                tokio::spawn(async move { s.append(r).await })
+            })
+            .collect();
+        let mut winners = 0;
+        for t in tasks {
+            match t.await.expect("task") {
+                Ok(r) => {
+                    winners += 1;
+                    assert_eq!(r.stream_version, round + 1, "the winner's version");
+                }
+                Err(StoreError::Conflict { .. }) => {}
+                Err(e) => panic!("a losing racer must get Conflict, got {e}"),
+            }
+        }
+        assert_eq!(winners, 1, "exactly one racer wins version {}", round + 1);
+    }
+    let events = store.read_stream(&stream, 0).await.expect("read_stream");
+    let versions: Vec<u64> = events.iter().map(|e| e.stream_version).collect();
+    assert_eq!(
+        versions,
+        (1..=ROUNDS).collect::<Vec<_>>(),
+        "one event per version"
+    );
+}
+
+/// Many writers on many streams and hubs: positions gap-free and unique, chains verify.
+pub async fn concurrent_appends_many_streams(store: Store) {
+    let base = store.head_position().await.expect("head_position");
+    let hubs: Vec<Uuid> = (0..4).map(|_| Uuid::now_v7()).collect();
+    let tasks: Vec<_> = (0..32)
+        .map(|i| {
+            let s = store.clone();
+            let hub = hubs[i % hubs.len()];
+            tokio::spawn(async move {
+                let stream = new_stream();
+                let mut receipts = Vec::new();
+                for k in 0..10u64 {
+                    let n = 1 + (k as usize % 3);
+                    let r = request(hub, &stream, ExpectedVersion::Any, n, "many");
+                    receipts.push(s.append(r).await.expect("concurrent append"));
+                }
+                (stream, receipts)
+            })
+        })
+        .collect();
+    let mut receipts = Vec::new();
+    let mut streams = Vec::new();
+    for t in tasks {
+        let (stream, rs) = t.await.expect("task");
+        streams.push(stream);
+        receipts.extend(rs);
+    }
+    let total: u64 = receipts.iter().map(|r| r.event_ids.len() as u64).sum();
+    let events = all_after(&store, base).await;
+    assert_eq!(
+        events.len() as u64,
+        total,
+        "every appended event is in the log"
+    );
+    assert_eq!(store.head_position().await.expect("head"), base + total);
+    for (i, e) in events.iter().enumerate() {
+        assert_eq!(
+            e.position,
+            base + 1 + i as u64,
+            "global positions are gap-free and unique"
+        );
+    }
+    let by_pos: HashMap<u64, &Envelope> = events.iter().map(|e| (e.position, e)).collect();
+    for r in &receipts {
+        let last = by_pos[&r.last_position];
+        assert_eq!(last.hash, r.hash, "receipt hash matches the stored event");
+        assert_eq!(
+            last.hub_seq, r.last_hub_seq,
+            "receipt hub_seq matches the stored event"
+        );
+        let span = r.last_position - r.first_position + 1;
+        assert_eq!(
+            span,
+            r.event_ids.len() as u64,
+            "an append's events are contiguous"
+        );
+    }
+    for hub in &hubs {
+        let seqs: Vec<u64> = events
+            .iter()
+            .filter(|e| e.hub_id == *hub)
+            .map(|e| e.hub_seq)
+            .collect();
+        assert_eq!(
+            seqs,
+            (1..=seqs.len() as u64).collect::<Vec<_>>(),
+            "hub sequence gap-free"
+        );
+        let head = store.chain_head(*hub).await.expect("chain_head");
+        match store.verify_hub(*hub).await.expect("verify_hub") {
+            Verification::Ok(h) => assert_eq!(h, head, "verified head equals chain_head"),
+            broken => panic!("the chain of hub {hub} must verify: {broken:?}"),
+        }
+    }
+    for stream in &streams {
+        let versions: Vec<u64> = store
+            .read_stream(stream, 0)
+            .await
+            .expect("read_stream")
+            .iter()
+            .map(|e| e.stream_version)
+            .collect();
+        assert_eq!(
+            versions,
+            (1..=versions.len() as u64).collect::<Vec<_>>(),
+            "stream versions"
+        );
+    }
+}
+
+/// `read_hub`, `read_all` and `read_stream` page consistently.
+pub async fn paging(store: Store) {
+    let base = store.head_position().await.expect("head_position");
+    let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
+    let (sa, sb) = (new_stream(), new_stream());
+    for i in 0..10 {
+        must_append(
+            &store,
+            request(a, &sa, ExpectedVersion::Any, 1 + i % 2, "a"),
+        )
+        .await;
+        must_append(&store, request(b, &sb, ExpectedVersion::Any, 1, "b")).await;
+    }
+    let all = all_after(&store, base).await;
+    assert_eq!(all.len(), 25);
+    let mut paged = Vec::new();
+    let mut after = base;
+    loop {
+        let page = store.read_all(after, 7).await.expect("read_all");
+        assert!(page.len() <= 7, "read_all respects its limit");
+        let Some(last) = page.last() else { break };
+        after = last.position;
+        paged.extend(page);
+    }
+    assert_eq!(paged, all, "read_all pages concatenate to the whole log");
+    for (hub, n) in [(a, 15u64), (b, 10)] {
+        let whole = store.read_hub(hub, 0, 1000).await.expect("read_hub");
+        assert_eq!(whole.len() as u64, n, "read_hub returns the hub's events");
+        let mut paged = Vec::new();
+        let mut after = 0;
+        loop {
+            let page = store.read_hub(hub, after, 4).await.expect("read_hub");
+            assert!(page.len() <= 4, "read_hub respects its limit");
+            let Some(last) = page.last() else { break };
+            after = last.hub_seq;
+            paged.extend(page);
+        }
+        assert_eq!(paged, whole, "read_hub pages concatenate to the hub's log");
+        assert!(
+            whole.iter().all(|e| e.hub_id == hub),
+            "read_hub returns only that hub"
+        );
+    }
+    let tail = store.read_stream(&sa, 12).await.expect("read_stream");
+    assert_eq!(
+        tail.iter().map(|e| e.stream_version).collect::<Vec<_>>(),
+        vec![13, 14, 15],
+        "read_stream after a version"
+    );
+    assert!(store
+        .read_stream(&sa, 15)
+        .await
+        .expect("read_stream")
+        .is_empty());
+    assert!(store
+        .read_hub(a, 15, 10)
+        .await
+        .expect("read_hub")
+        .is_empty());
+    assert!(store
+        .read_all(base + 25, 10)
+        .await
+        .expect("read_all")
+        .is_empty());
+    assert!(
+        store.read_all(base, 0).await.expect("read_all").is_empty(),
+        "limit 0"
+    );
+}
+
+/// Every receipt's hash is the chain head right after it; an unknown hub has the genesis head.
+pub async fn chain_head_matches_receipts(store: Store) {
+    let hub = Uuid::now_v7();
+    let genesis = store.chain_head(hub).await.expect("chain_head");
+    assert_eq!(
+        genesis,
+        ChainHead {
+            hub_id: hub,
+            hub_seq: 0,
+            hash: GENESIS_HASH.to_string()
+        },
+        "an unknown hub has the genesis head"
+    );
+    let mut prev = GENESIS_HASH.to_string();
+    for i in 0..5 {
+        let r = must_append(
+            &store,
+            request(hub, &new_stream(), ExpectedVersion::NoStream, 2, "h"),
+        )
+        .await;
+        let head = store.chain_head(hub).await.expect("chain_head");
+        assert_eq!(
+            head.hash, r.hash,
+            "chain head after append {i} is the receipt's hash"
+        );
+        assert_eq!(
+            head.hub_seq, r.last_hub_seq,
+            "chain head sequence after append {i}"
+        );
+        let events = store
+            .read_hub(hub, r.last_hub_seq - 2, 10)
+            .await
+            .expect("read_hub");
+        assert_eq!(
+            events[0].prev_hash, prev,
+            "the append links to the previous head"
+        );
+        prev = r.hash;
+    }
+}
+
+/// A healthy chain verifies to its head; an unknown hub verifies to genesis.
+pub async fn verify_ok(store: Store) {
+    let hub = Uuid::now_v7();
+    for _ in 0..4 {
+        must_append(
+            &store,
+            request(hub, &new_stream(), ExpectedVersion::Any, 3, "v"),
+        )
+        .await;
+    }
+    let head = store.chain_head(hub).await.expect("chain_head");
+    assert_eq!(head.hub_seq, 12);
+    match store.verify_hub(hub).await.expect("verify_hub") {
+        Verification::Ok(h) => assert_eq!(h, head, "verify returns the chain head"),
+        broken => panic!("a healthy chain must verify: {broken:?}"),
+    }
+    let unknown = Uuid::now_v7();
+    match store.verify_hub(unknown).await.expect("verify_hub") {
+        Verification::Ok(h) => assert_eq!(h.hub_seq, 0, "an empty chain verifies"),
+        broken => panic!("an empty chain must verify: {broken:?}"),
+    }
+}
+
+/// Subscriptions from the start and from the middle see every event exactly once, in order,
+/// while 1000 events are appended concurrently with their catch-up.
+pub async fn subscription_catches_up_and_follows(store: Store) {
+    let base = store.head_position().await.expect("head_position");
+    let hub = Uuid::now_v7();
+    for _ in 0..20 {
+        must_append(
+            &store,
+            request(hub, &new_stream(), ExpectedVersion::Any, 10, "pre"),
+        )
+        .await;
+    }
+    let middle = base + 100;
+    const LIVE: u64 = 1000;
+    let end = base + 200 + LIVE;
+    let from_start = store.subscribe(0);
+    let from_middle = store.subscribe(middle);
+    let writers: Vec<_> = (0..10)
+        .map(|_| {
+            let s = store.clone();
+            tokio::spawn(async move {
+                let stream = new_stream();
+                for _ in 0..(LIVE / 10 / 2) {
+                    s.append(request(hub, &stream, ExpectedVersion::Any, 2, "live"))
+                        .await
+                        .expect("append while subscribed");
+                }
+            })
+        })
+        .collect();
+    let collect = |mut sub: crate::store::EnvelopeStream, after: u64| async move {
+        let mut expected = after + 1;
+        let mut seen = HashSet::new();
+        while expected <= end {
+            let next = tokio::time::timeout(Duration::from_secs(30), sub.next())
+                .await
+                .unwrap_or_else(|_| panic!("subscription after {after} stalled before {expected}"))
+                .unwrap_or_else(|| panic!("subscription after {after} ended before {expected}"))
+                .unwrap_or_else(|e| panic!("subscription after {after} failed: {e}"));
+            assert!(
+                seen.insert(next.event_id),
+                "event {} seen twice",
+                next.position
+            );
+            assert_eq!(
+                next.position, expected,
+                "subscription after {after} must yield position {expected} next"
+            );
+            expected += 1;
+        }
+    };
+    let a = tokio::spawn(collect(from_start, 0));
+    let b = tokio::spawn(collect(from_middle, middle));
+    for w in writers {
+        w.await.expect("writer task");
+    }
+    a.await.expect("subscription from the start");
+    b.await.expect("subscription from the middle");
+    assert_eq!(store.head_position().await.expect("head"), end);
+    // A late subscriber catches up on everything too.
+    let mut late = store.subscribe(end - 5);
+    for p in end - 4..=end {
+        let e = tokio::time::timeout(Duration::from_secs(10), late.next())
+            .await
+            .expect("late subscriber stalled")
+            .expect("late subscription ended")
+            .expect("late subscription failed");
+        assert_eq!(e.position, p, "late subscriber order");
+    }
+}
