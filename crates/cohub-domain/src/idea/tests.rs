@@ -1,0 +1,363 @@
+use chrono::Duration;
+
+use super::*;
+use crate::error::Rule;
+use crate::example::*;
+use crate::hub::HubCommand;
+use crate::ids::{FeedbackId, IdeaId, ProblemId};
+use crate::problem::{ProblemCommand, ProblemStage};
+use crate::testkit::*;
+use crate::text::PlainText;
+
+fn en(s: &str) -> PlainText {
+    PlainText::en(s)
+}
+
+fn propose(id: IdeaId, on_behalf_of: Option<OnBehalfOf>) -> IdeaCommand {
+    IdeaCommand::ProposeIdea {
+        idea_id: id,
+        problem_id: PROBLEM,
+        title: en("Text reminders"),
+        summary: en("Send texts in community languages."),
+        on_behalf_of,
+    }
+}
+
+fn decision() -> Decision {
+    Decision {
+        options_considered: vec![en("Voice reminders"), en("Translated letters")],
+        preferences: vec![StatedPreference {
+            organisation_id: ORG_HOUSING,
+            preference: en("Residents prefer voices they know."),
+        }],
+        rationale: en("Voices reach people who do not read."),
+    }
+}
+
+#[test]
+fn anyone_proposes_only_champions_on_behalf_of_residents() {
+    let mut world = full();
+    ok(&mut world, NURSE, propose(IdeaId::new(), None));
+    let behalf = Some(OnBehalfOf {
+        residents: en("Tenants of the Oak Street flats"),
+        anonymous: true,
+    });
+    assert_rule(
+        err(&mut world, NURSE, propose(IdeaId::new(), behalf.clone())),
+        Rule::OnlyChampionsSpeakForResidents,
+    );
+    assert_rule(
+        err(
+            &mut world,
+            HOUSING_LEAD,
+            propose(IdeaId::new(), behalf.clone()),
+        ),
+        Rule::OnlyChampionsSpeakForResidents,
+    );
+    let id = IdeaId::new();
+    ok(&mut world, CHAMPION_2, propose(id, behalf));
+    assert!(world.ideas[&id].on_behalf_of.as_ref().unwrap().anonymous);
+    assert_code(&err(&mut world, CHAMPION_2, propose(id, None)), "CONFLICT");
+}
+
+#[test]
+fn problem_must_exist_and_be_open_for_ideas() {
+    let mut world = full();
+    let cmd = IdeaCommand::ProposeIdea {
+        idea_id: IdeaId::new(),
+        problem_id: ProblemId::new(),
+        title: en("t"),
+        summary: en("s"),
+        on_behalf_of: None,
+    };
+    assert_code(&err(&mut world, NURSE, cmd), "NOT_FOUND");
+    for stage in [ProblemStage::Parked, ProblemStage::Closed] {
+        let mut w = full();
+        ok(
+            &mut w,
+            FACILITATOR,
+            ProblemCommand::MoveProblemStage {
+                problem_id: PROBLEM,
+                to: stage,
+                reason: en("For now."),
+            },
+        );
+        assert_rule(
+            err(&mut w, NURSE, propose(IdeaId::new(), None)),
+            Rule::ProblemNotOpenForIdeas,
+        );
+    }
+}
+
+#[test]
+fn only_the_author_revises_and_old_versions_stay() {
+    let mut world = full();
+    let revise = IdeaCommand::ReviseIdea {
+        idea_id: IDEA,
+        title: en("Voice reminders v2"),
+        summary: en("Also by text."),
+        rationale: en("Feedback from the firm."),
+    };
+    assert_rule(
+        err(&mut world, FIRM_LEAD, revise.clone()),
+        Rule::NobodyRevisesAnothersWords,
+    );
+    ok(&mut world, CHAMPION, revise);
+    let idea = &world.ideas[&IDEA];
+    assert_eq!(idea.version(), 2);
+    assert_eq!(
+        idea.versions[0].title,
+        en("Community-language voice reminders recorded by trusted champions.")
+    );
+}
+
+#[test]
+fn support_once_per_member() {
+    let mut world = full();
+    assert_code(
+        &err(
+            &mut world,
+            CHAMPION_2,
+            IdeaCommand::SupportIdea { idea_id: IDEA },
+        ),
+        "CONFLICT",
+    );
+    ok(&mut world, GP, IdeaCommand::SupportIdea { idea_id: IDEA });
+}
+
+#[test]
+fn feedback_and_responses() {
+    let mut world = full();
+    let fb = FeedbackId::new();
+    ok(
+        &mut world,
+        GP,
+        IdeaCommand::GiveFeedback {
+            idea_id: IDEA,
+            feedback_id: fb,
+            text: en("Include the practice's number."),
+        },
+    );
+    let respond = IdeaCommand::RespondToFeedback {
+        idea_id: IDEA,
+        feedback_id: fb,
+        text: en("Good idea, we will."),
+    };
+    assert_code(&err(&mut world, NURSE, respond.clone()), "FORBIDDEN");
+    assert_code(
+        &err(
+            &mut world,
+            CHAMPION,
+            IdeaCommand::RespondToFeedback {
+                idea_id: IDEA,
+                feedback_id: FeedbackId::new(),
+                text: en("x"),
+            },
+        ),
+        "NOT_FOUND",
+    );
+    ok(&mut world, CHAMPION, respond.clone());
+    assert_code(&err(&mut world, CHAMPION, respond), "CONFLICT");
+    assert!(world.ideas[&IDEA].feedback(fb).unwrap().response.is_some());
+    assert_code(
+        &err(
+            &mut world,
+            GP,
+            IdeaCommand::GiveFeedback {
+                idea_id: IDEA,
+                feedback_id: fb,
+                text: en("again"),
+            },
+        ),
+        "CONFLICT",
+    );
+}
+
+#[test]
+fn acknowledge_someone_elses_contribution() {
+    let mut world = full();
+    let ack = |c| IdeaCommand::AcknowledgeIdeaContribution {
+        idea_id: IDEA,
+        contribution: c,
+        note: None,
+    };
+    assert_rule(
+        err(&mut world, CHAMPION, ack(IdeaContribution::Idea)),
+        Rule::NoSelfAcknowledgement,
+    );
+    assert_rule(
+        err(
+            &mut world,
+            FIRM_LEAD,
+            ack(IdeaContribution::Feedback(FEEDBACK_FIRM)),
+        ),
+        Rule::NoSelfAcknowledgement,
+    );
+    assert_code(
+        &err(
+            &mut world,
+            CHAMPION,
+            ack(IdeaContribution::Feedback(FEEDBACK_FIRM)),
+        ),
+        "CONFLICT",
+    );
+    ok(&mut world, FIRM_LEAD, ack(IdeaContribution::Idea));
+}
+
+#[test]
+fn decisions_by_facilitators_after_deliberation_time() {
+    let mut world = full();
+    ok(
+        &mut world,
+        FACILITATOR,
+        HubCommand::SetMinimumDeliberationTime {
+            hub_id: HUB,
+            seconds: 7 * 86_400,
+        },
+    );
+    let cmd = IdeaCommand::RecordIdeaDecision {
+        idea_id: IDEA,
+        outcome: IdeaOutcome::Shortlist,
+        decision: decision(),
+    };
+    let proposed_at = world.ideas[&IDEA].proposed_at.unwrap();
+    assert_code(
+        &err_at(
+            &mut world,
+            CHAMPION,
+            cmd.clone(),
+            proposed_at + Duration::days(8),
+        ),
+        "FORBIDDEN",
+    );
+    assert_rule(
+        err_at(
+            &mut world,
+            FACILITATOR,
+            cmd.clone(),
+            proposed_at + Duration::days(6),
+        ),
+        Rule::MinimumDeliberationTime,
+    );
+    let mut no_options = decision();
+    no_options.options_considered.clear();
+    let bad = IdeaCommand::RecordIdeaDecision {
+        idea_id: IDEA,
+        outcome: IdeaOutcome::Shortlist,
+        decision: no_options,
+    };
+    assert_code(
+        &err_at(
+            &mut world,
+            FACILITATOR,
+            bad,
+            proposed_at + Duration::days(8),
+        ),
+        "VALIDATION",
+    );
+    let mut stranger = decision();
+    stranger.preferences[0].organisation_id = crate::ids::OrganisationId::new();
+    let bad = IdeaCommand::RecordIdeaDecision {
+        idea_id: IDEA,
+        outcome: IdeaOutcome::Shortlist,
+        decision: stranger,
+    };
+    assert_code(
+        &err_at(
+            &mut world,
+            FACILITATOR,
+            bad,
+            proposed_at + Duration::days(8),
+        ),
+        "NOT_FOUND",
+    );
+
+    ok_at(
+        &mut world,
+        FACILITATOR,
+        cmd.clone(),
+        proposed_at + Duration::days(7),
+    );
+    assert_eq!(world.ideas[&IDEA].status, IdeaStatus::Shortlisted);
+    let t = proposed_at + Duration::days(8);
+    assert_rule(
+        err_at(&mut world, FACILITATOR, cmd, t),
+        Rule::IdeaAlreadyDecided,
+    );
+    // withdrawal is not possible after a decision
+    assert_rule(
+        err_at(
+            &mut world,
+            CHAMPION,
+            IdeaCommand::WithdrawIdea {
+                idea_id: IDEA,
+                reason: en("x"),
+            },
+            t,
+        ),
+        Rule::IdeaAlreadyDecided,
+    );
+    let decline = IdeaCommand::RecordIdeaDecision {
+        idea_id: IDEA,
+        outcome: IdeaOutcome::Decline,
+        decision: decision(),
+    };
+    ok_at(&mut world, FACILITATOR, decline.clone(), t);
+    assert_rule(
+        err_at(&mut world, FACILITATOR, decline, t),
+        Rule::IdeaAlreadyDecided,
+    );
+    assert_rule(
+        err_at(
+            &mut world,
+            GP,
+            IdeaCommand::SupportIdea { idea_id: IDEA },
+            t,
+        ),
+        Rule::IdeaNotOpen,
+    );
+    assert_eq!(world.ideas[&IDEA].decisions.len(), 2);
+}
+
+#[test]
+fn withdraw_by_author_only() {
+    let mut world = full();
+    let withdraw = IdeaCommand::WithdrawIdea {
+        idea_id: IDEA,
+        reason: en("We found a better way."),
+    };
+    assert_code(&err(&mut world, FACILITATOR, withdraw.clone()), "FORBIDDEN");
+    ok(&mut world, CHAMPION, withdraw.clone());
+    assert_code(&err(&mut world, CHAMPION, withdraw), "CONFLICT");
+    assert_rule(
+        err(
+            &mut world,
+            CHAMPION,
+            IdeaCommand::ReviseIdea {
+                idea_id: IDEA,
+                title: en("t"),
+                summary: en("s"),
+                rationale: en("r"),
+            },
+        ),
+        Rule::IdeaNotOpen,
+    );
+    assert_rule(
+        err(
+            &mut world,
+            GP,
+            IdeaCommand::GiveFeedback {
+                idea_id: IDEA,
+                feedback_id: FeedbackId::new(),
+                text: en("x"),
+            },
+        ),
+        Rule::IdeaNotOpen,
+    );
+    let d = IdeaCommand::RecordIdeaDecision {
+        idea_id: IDEA,
+        outcome: IdeaOutcome::Shortlist,
+        decision: decision(),
+    };
+    assert_rule(err(&mut world, FACILITATOR, d), Rule::IdeaNotOpen);
+}
