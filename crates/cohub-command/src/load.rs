@@ -1,0 +1,78 @@
+//! Loading the aggregate states a command needs by folding their streams.
+
+use crate::error::CommandError;
+use cohub_domain::distribution::DistributionCommand;
+use cohub_domain::idea::IdeaCommand;
+use cohub_domain::{DomainCommand, DomainError, DomainEvent, EncodedEvent, HubId, World};
+use cohub_store::{Envelope, EventStore};
+
+/// The states loaded for one command, and the target stream's version they were read at.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// The folded states of the target, the aggregate it refers to, and the hub.
+    pub world: World,
+    /// The hub the command is for, if it could be found.
+    pub hub_id: Option<HubId>,
+    /// The target stream's version (0 if it does not exist yet).
+    pub target_version: u64,
+}
+
+/// Decodes a stored envelope into its domain event (upcasting old schema versions).
+pub fn decode(envelope: &Envelope) -> Result<DomainEvent, DomainError> {
+    DomainEvent::decode(&EncodedEvent {
+        event_type: envelope.event_type.clone(),
+        schema_version: envelope.schema_version,
+        payload: envelope.payload.clone(),
+    })
+}
+
+/// Folds one stream into `world`; returns the stream's version.
+async fn fold_stream(
+    store: &dyn EventStore,
+    stream_id: &str,
+    world: &mut World,
+) -> Result<u64, CommandError> {
+    let envelopes = store.read_stream(stream_id, 0).await?;
+    for envelope in &envelopes {
+        world.apply(&decode(envelope)?);
+    }
+    Ok(envelopes.last().map_or(0, |e| e.stream_version))
+}
+
+/// Loads the target stream, the problem or idea it refers to, and the hub.
+pub async fn load(store: &dyn EventStore, command: &DomainCommand) -> Result<Loaded, CommandError> {
+    let mut world = World::new();
+    let target_version = fold_stream(store, &command.stream_id(), &mut world).await?;
+    // The referenced aggregate: named by a creating command, otherwise found through the target.
+    let referenced = match command {
+        DomainCommand::Idea(IdeaCommand::ProposeIdea { problem_id, .. }) => {
+            Some(problem_id.stream_id())
+        }
+        DomainCommand::Idea(c) => world
+            .ideas
+            .get(&c.idea_id())
+            .map(|i| i.problem_id.stream_id()),
+        DomainCommand::Distribution(DistributionCommand::ProposeDistribution {
+            idea_id, ..
+        }) => Some(idea_id.stream_id()),
+        DomainCommand::Distribution(c) => world
+            .distributions
+            .get(&c.distribution_id())
+            .map(|d| d.idea_id.stream_id()),
+        _ => None,
+    };
+    if let Some(stream) = referenced {
+        fold_stream(store, &stream, &mut world).await?;
+    }
+    let hub_id = world.hub_of(command);
+    if let Some(hub) = hub_id {
+        if !matches!(command, DomainCommand::Hub(_)) {
+            fold_stream(store, &hub.stream_id(), &mut world).await?;
+        }
+    }
+    Ok(Loaded {
+        world,
+        hub_id,
+        target_version,
+    })
+}

@@ -1,0 +1,75 @@
+//! `cohub export`: the log as JSON Lines, one envelope a line, with its chain fields.
+
+use crate::data_dir::{DataDir, DEFAULT_DATA_DIR};
+use cohub_store::EventStore;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// How many envelopes are read from the store at a time.
+const PAGE: usize = 1000;
+
+/// Arguments of `cohub export`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The data directory holding the log.
+    #[arg(long, env = "COHUB_DATA", default_value = DEFAULT_DATA_DIR)]
+    data: PathBuf,
+    /// Export only this hub (its UUID), in chain order; the whole global log if omitted.
+    #[arg(long)]
+    hub: Option<uuid::Uuid>,
+    /// Write to this file instead of standard output.
+    #[arg(long, short)]
+    out: Option<PathBuf>,
+}
+
+/// Streams every envelope as one JSON object per line. A reader that stops early (`| head`)
+/// ends the export quietly.
+pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
+    match export(args).await {
+        Err(e) if is_broken_pipe(&e) => Ok(ExitCode::SUCCESS),
+        other => other,
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            || c.downcast_ref::<serde_json::Error>()
+                .and_then(|j| j.io_error_kind())
+                .is_some_and(|k| k == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+async fn export(args: Args) -> anyhow::Result<ExitCode> {
+    let store = DataDir::new(&args.data).open_existing_store().await?;
+    let mut out: Box<dyn Write> = match &args.out {
+        Some(path) => Box::new(std::io::BufWriter::new(std::fs::File::create(path)?)),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    };
+    let mut after = 0u64;
+    let mut written = 0u64;
+    loop {
+        let page = match args.hub {
+            Some(hub) => store.read_hub(hub, after, PAGE).await?,
+            None => store.read_all(after, PAGE).await?,
+        };
+        let Some(last) = page.last() else { break };
+        after = if args.hub.is_some() {
+            last.hub_seq
+        } else {
+            last.position
+        };
+        for envelope in &page {
+            serde_json::to_writer(&mut out, envelope)?;
+            out.write_all(b"\n")?;
+            written += 1;
+        }
+    }
+    out.flush()?;
+    if let Some(path) = &args.out {
+        eprintln!("wrote {written} events to {}", path.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,5 @@
+//! One module per `cohub` subcommand.
+
+pub mod demo;
+pub mod export;
+pub mod verify;
