@@ -33,9 +33,8 @@
 use crate::error::{is_unique_violation, map_sqlx};
 use crate::read::to_i64;
 use chrono::{DateTime, Utc};
-use cohub_store::chain::{canonical_json, seal, GENESIS_HASH};
+use cohub_store::chain::{seal, GENESIS_HASH};
 use cohub_store::{AppendRequest, Envelope, ExpectedVersion, Receipt, StoreError, StoreResult};
-use sha2::{Digest, Sha256};
 use sqlx::{PgPool, Postgres, QueryBuilder, Transaction};
 use std::sync::Mutex;
 use tokio::sync::oneshot;
@@ -44,7 +43,7 @@ use tokio::sync::oneshot;
 pub const NOTIFY_CHANNEL: &str = "cohub_events";
 
 /// Rows per multi-row `INSERT` (19 parameters each, under PostgreSQL's 65 535 limit).
-const INSERT_CHUNK: usize = 1000;
+pub(crate) const INSERT_CHUNK: usize = 1000;
 
 /// Why an append's transaction stopped: a store decision, or a database error still to map.
 enum Failure {
@@ -114,10 +113,7 @@ pub(crate) fn arm_pause(slot: &PauseSlot) -> AppendPause {
 /// The fingerprint of a request: SHA-256 of its canonical JSON (the same rule as the sled
 /// backend). A retry must repeat the request exactly to get the first receipt back.
 pub(crate) fn fingerprint(req: &AppendRequest) -> String {
-    let v = serde_json::to_value(req).expect("request serialises");
-    let mut bytes = Vec::new();
-    canonical_json(&v, &mut bytes);
-    hex::encode(Sha256::digest(&bytes))
+    cohub_store::idempotency::request_fingerprint(req)
 }
 
 /// The expected version in words, for `Conflict`.
@@ -225,7 +221,8 @@ async fn run(
         .fetch_optional(&mut **tx)
         .await?;
         if let Some((stored_fp, receipt)) = seen {
-            if &stored_fp != fp {
+            // An imported append's record holds a fingerprint rebuilt from its envelopes.
+            if &stored_fp != fp && !cohub_store::idempotency::fingerprint_matches(&stored_fp, req) {
                 return Err(StoreError::IdempotencyMismatch { key: key.clone() }.into());
             }
             let receipt: Receipt = serde_json::from_value(receipt)
@@ -362,7 +359,7 @@ async fn run(
 }
 
 /// Inserts sealed envelopes with one multi-row `INSERT`.
-async fn insert_events(
+pub(crate) async fn insert_events(
     tx: &mut Transaction<'static, Postgres>,
     envelopes: &[Envelope],
 ) -> Result<(), sqlx::Error> {

@@ -12,6 +12,7 @@
 
 mod append;
 mod error;
+mod import;
 mod read;
 mod schema;
 mod subscribe;
@@ -22,8 +23,8 @@ use append::PauseSlot;
 pub use append::NOTIFY_CHANNEL;
 use async_trait::async_trait;
 use cohub_store::{
-    AppendRequest, ChainHead, Envelope, EnvelopeStream, EventStore, Receipt, StoreError,
-    StoreResult, Verification,
+    AppendRequest, ChainHead, Envelope, EnvelopeStream, EventStore, ImportReport, Receipt,
+    StoreError, StoreResult, Verification,
 };
 use error::map_sqlx;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -152,6 +153,10 @@ impl PgStore {
 impl EventStore for PgStore {
     async fn append(&self, req: AppendRequest) -> StoreResult<Receipt> {
         append::append(&self.inner.pool, &self.inner.pause, req).await
+    }
+
+    async fn import(&self, envelopes: Vec<Envelope>) -> StoreResult<ImportReport> {
+        import::import(&self.inner.pool, envelopes).await
     }
 
     async fn idempotent_receipt(&self, hub_id: Uuid, key: &str) -> StoreResult<Option<Receipt>> {

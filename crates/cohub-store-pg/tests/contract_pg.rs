@@ -34,6 +34,8 @@ contract_checks!(
     chain_head_matches_receipts,
     verify_ok,
     subscription_catches_up_and_follows,
+    import_writes_verbatim,
+    import_refuses_what_breaks_the_log,
 );
 
 /// `run_all` too, one schema per check, so a check added to the suite is not missed here.

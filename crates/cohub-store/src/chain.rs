@@ -76,8 +76,25 @@ pub fn verify_events<I>(hub_id: Uuid, events: I) -> Verification
 where
     I: IntoIterator<Item = Envelope>,
 {
-    let mut prev = GENESIS_HASH.to_string();
-    let mut seq = 0u64;
+    verify_events_from(
+        &ChainHead {
+            hub_id,
+            hub_seq: 0,
+            hash: GENESIS_HASH.to_string(),
+        },
+        events,
+    )
+}
+
+/// Like [`verify_events`], but for events continuing a chain whose head is `head` (for
+/// example a file that continues a store's log).
+pub fn verify_events_from<I>(head: &ChainHead, events: I) -> Verification
+where
+    I: IntoIterator<Item = Envelope>,
+{
+    let hub_id = head.hub_id;
+    let mut prev = head.hash.clone();
+    let mut seq = head.hub_seq;
     for e in events {
         let expected = seq + 1;
         let broken = |reason: String| Verification::Broken {

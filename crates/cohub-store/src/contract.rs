@@ -9,7 +9,7 @@ use crate::chain::GENESIS_HASH;
 use crate::envelope::{
     ActorRef, AppendRequest, ChainHead, Envelope, ExpectedVersion, NewEvent, Receipt, Verification,
 };
-use crate::error::StoreError;
+use crate::error::{ImportRefusalKind, StoreError};
 use crate::store::EventStore;
 use futures::StreamExt;
 use serde_json::json;
@@ -52,6 +52,8 @@ where
         chain_head_matches_receipts,
         verify_ok,
         subscription_catches_up_and_follows,
+        import_writes_verbatim,
+        import_refuses_what_breaks_the_log,
     );
 }
 
@@ -837,5 +839,397 @@ pub async fn subscription_catches_up_and_follows(store: Store) {
             .expect("late subscription ended")
             .expect("late subscription failed");
         assert_eq!(e.position, p, "late subscriber order");
+    }
+}
+
+/// Sealed envelopes continuing `store`'s log, as another store would have written them: one
+/// append per `(hub, stream, events, idempotency key)`, in order.
+pub async fn sealed_appends(
+    store: &Store,
+    appends: &[(Uuid, &str, usize, Option<&str>)],
+) -> Vec<Envelope> {
+    let mut position = store.head_position().await.expect("head_position");
+    let mut heads: HashMap<Uuid, ChainHead> = HashMap::new();
+    let mut streams: HashMap<String, u64> = HashMap::new();
+    let mut out = Vec::new();
+    for (hub, stream, n, key) in appends {
+        let req = request(*hub, stream, ExpectedVersion::Any, *n, "imported");
+        let now = chrono::Utc::now();
+        let recorded_at =
+            chrono::DateTime::from_timestamp_micros(now.timestamp_micros()).expect("micros");
+        for ev in req.events {
+            if !heads.contains_key(hub) {
+                let head = store.chain_head(*hub).await.expect("chain_head");
+                heads.insert(*hub, head);
+            }
+            if !streams.contains_key(*stream) {
+                let v = store.stream_version(stream).await.expect("stream_version");
+                streams.insert(stream.to_string(), v);
+            }
+            let head = heads.get_mut(hub).expect("head");
+            let version = streams.get_mut(*stream).expect("stream");
+            position += 1;
+            head.hub_seq += 1;
+            *version += 1;
+            let mut e = Envelope {
+                event_id: ev.event_id,
+                hub_id: *hub,
+                stream_id: stream.to_string(),
+                stream_version: *version,
+                hub_seq: head.hub_seq,
+                position,
+                recorded_at,
+                actor: req.actor.clone(),
+                correlation_id: req.correlation_id,
+                causation_id: req.causation_id,
+                idempotency_key: key.map(str::to_string),
+                event_type: ev.event_type,
+                schema_version: ev.schema_version,
+                payload: ev.payload,
+                prev_hash: String::new(),
+                hash: String::new(),
+            };
+            crate::chain::seal(&mut e, &head.hash);
+            head.hash = e.hash.clone();
+            out.push(e);
+        }
+    }
+    out
+}
+
+/// The append request a client would retry for imported envelopes of one append.
+fn request_of(envelopes: &[Envelope], expected: ExpectedVersion) -> AppendRequest {
+    let first = &envelopes[0];
+    AppendRequest {
+        hub_id: first.hub_id,
+        stream_id: first.stream_id.clone(),
+        expected_version: expected,
+        actor: first.actor.clone(),
+        correlation_id: first.correlation_id,
+        causation_id: first.causation_id,
+        idempotency_key: first.idempotency_key.clone(),
+        events: envelopes
+            .iter()
+            .map(|e| NewEvent {
+                event_id: e.event_id,
+                event_type: e.event_type.clone(),
+                schema_version: e.schema_version,
+                payload: e.payload.clone(),
+            })
+            .collect(),
+    }
+}
+
+/// Import writes sealed envelopes verbatim, in batches (even splitting one append), durable and
+/// visible through every read path and to subscribers; an imported idempotency key keeps
+/// answering retries with the reconstructed receipt; appends continue the imported chain.
+pub async fn import_writes_verbatim(store: Store) {
+    let base = store.head_position().await.expect("head_position");
+    let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
+    let (s1, s2) = (new_stream(), new_stream());
+    let (k1, k2) = (
+        format!("imp-{}", Uuid::now_v7()),
+        format!("imp-{}", Uuid::now_v7()),
+    );
+    let mut sub = store.subscribe(base);
+    let envs = sealed_appends(
+        &store,
+        &[
+            (a, &s1, 2, Some(&k1)),
+            (b, &s2, 1, None),
+            (a, &s1, 3, Some(&k2)),
+        ],
+    )
+    .await;
+    assert_eq!(envs.len(), 6);
+
+    let empty = store.import(Vec::new()).await.expect("empty import");
+    assert_eq!(empty.imported, 0, "an empty import writes nothing");
+
+    // Batch 1 ends in the middle of the k2 append.
+    let r1 = store
+        .import(envs[..4].to_vec())
+        .await
+        .expect("import batch 1");
+    assert_eq!(r1.imported, 4);
+    assert_eq!(r1.head_position, base + 4);
+    assert_eq!(store.head_position().await.expect("head"), base + 4);
+    let r2 = store
+        .import(envs[4..].to_vec())
+        .await
+        .expect("import batch 2");
+    assert_eq!(r2.imported, 2);
+    assert_eq!(r2.head_position, base + 6);
+    assert_eq!(
+        r2.heads,
+        vec![ChainHead {
+            hub_id: a,
+            hub_seq: 5,
+            hash: envs[5].hash.clone()
+        }],
+        "the report names the heads the batch touched"
+    );
+
+    assert_eq!(all_after(&store, base).await, envs, "imported verbatim");
+    assert_eq!(
+        store.read_hub(a, 0, 100).await.expect("read_hub"),
+        vec![
+            envs[0].clone(),
+            envs[1].clone(),
+            envs[3].clone(),
+            envs[4].clone(),
+            envs[5].clone()
+        ]
+    );
+    assert_eq!(
+        store.read_stream(&s2, 0).await.expect("read_stream"),
+        vec![envs[2].clone()]
+    );
+    assert_eq!(store.stream_version(&s1).await.expect("version"), 5);
+    let mut hubs = store.hubs().await.expect("hubs");
+    hubs.retain(|h| *h == a || *h == b);
+    assert_eq!(hubs.len(), 2, "imported hubs are listed");
+    for (hub, last) in [(a, &envs[5]), (b, &envs[2])] {
+        let head = ChainHead {
+            hub_id: hub,
+            hub_seq: last.hub_seq,
+            hash: last.hash.clone(),
+        };
+        assert_eq!(store.chain_head(hub).await.expect("chain_head"), head);
+        assert_eq!(
+            store.verify_hub(hub).await.expect("verify"),
+            Verification::Ok(head)
+        );
+    }
+
+    // Subscribers see imported events like appended ones.
+    for e in &envs {
+        let got = tokio::time::timeout(Duration::from_secs(10), sub.next())
+            .await
+            .expect("subscriber stalled on imported events")
+            .expect("subscription ended")
+            .expect("subscription failed");
+        assert_eq!(&got, e, "subscriber sees the imported event");
+    }
+
+    // The reconstructed receipts answer lookups and retries.
+    let receipt_k2 = Receipt {
+        hub_id: a,
+        stream_id: s1.clone(),
+        event_ids: envs[3..6].iter().map(|e| e.event_id).collect(),
+        first_position: base + 4,
+        last_position: base + 6,
+        last_hub_seq: 5,
+        stream_version: 5,
+        hash: envs[5].hash.clone(),
+        recorded_at: envs[3].recorded_at,
+    };
+    assert_eq!(
+        store.idempotent_receipt(a, &k2).await.expect("lookup"),
+        Some(receipt_k2.clone())
+    );
+    let receipt_k1 = store
+        .idempotent_receipt(a, &k1)
+        .await
+        .expect("lookup")
+        .expect("k1 receipt");
+    assert_eq!(receipt_k1.first_position, base + 1);
+    assert_eq!(receipt_k1.last_position, base + 2);
+    assert_eq!(receipt_k1.stream_version, 2);
+    assert_eq!(
+        store.idempotent_receipt(b, &k2).await.expect("lookup"),
+        None,
+        "keys stay per hub"
+    );
+    let retry = request_of(&envs[3..6], ExpectedVersion::Exact(2));
+    assert_eq!(
+        must_append(&store, retry.clone()).await,
+        receipt_k2,
+        "a retry of an imported append returns its receipt"
+    );
+    let mut other = retry.clone();
+    other.events[0].payload = json!({"different": true});
+    match store.append(other).await {
+        Err(StoreError::IdempotencyMismatch { .. }) => {}
+        other => panic!("a different request with an imported key: {other:?}"),
+    }
+    assert_eq!(
+        store.head_position().await.expect("head"),
+        base + 6,
+        "retries append nothing"
+    );
+
+    // Appends continue the imported chain.
+    let next = must_append(
+        &store,
+        request(a, &s1, ExpectedVersion::Exact(5), 1, "after"),
+    )
+    .await;
+    assert_eq!(next.first_position, base + 7);
+    assert_eq!(next.last_hub_seq, 6);
+    assert_eq!(next.stream_version, 6);
+    let appended = all_after(&store, base + 6).await;
+    assert_eq!(
+        appended[0].prev_hash, envs[5].hash,
+        "the append links to the imported head"
+    );
+    assert!(matches!(
+        store.verify_hub(a).await.expect("verify"),
+        Verification::Ok(_)
+    ));
+}
+
+/// Import refuses, with a typed error naming the envelope and writing nothing of the batch,
+/// anything that would break the log.
+pub async fn import_refuses_what_breaks_the_log(store: Store) {
+    let hub = Uuid::now_v7();
+    let other_hub = Uuid::now_v7();
+    let stream = new_stream();
+    let other_stream = new_stream();
+    let used = format!("used-{}", Uuid::now_v7());
+    let mut req = request(hub, &stream, ExpectedVersion::NoStream, 1, "before");
+    req.idempotency_key = Some(used.clone());
+    must_append(&store, req).await;
+    must_append(
+        &store,
+        request(
+            other_hub,
+            &other_stream,
+            ExpectedVersion::NoStream,
+            1,
+            "other",
+        ),
+    )
+    .await;
+    let base = store.head_position().await.expect("head_position");
+    let head = store.chain_head(hub).await.expect("chain_head");
+    let good = sealed_appends(&store, &[(hub, &stream, 2, None)]).await;
+
+    // Re-seals the chain from `from` on (so that only the intended field is wrong).
+    let reseal = |mut v: Vec<Envelope>, from: usize| {
+        for i in from..v.len() {
+            let prev = if i == 0 {
+                head.hash.clone()
+            } else {
+                v[i - 1].hash.clone()
+            };
+            crate::chain::seal(&mut v[i], &prev);
+        }
+        v
+    };
+    let mut cases: Vec<(&str, Vec<Envelope>, usize, ImportRefusalKind)> = Vec::new();
+    let mut gap = good.clone();
+    gap.iter_mut().for_each(|e| e.position += 1);
+    cases.push((
+        "a position gap",
+        reseal(gap, 0),
+        0,
+        ImportRefusalKind::Position,
+    ));
+    let mut overlap = good.clone();
+    overlap.iter_mut().for_each(|e| e.position -= 1);
+    cases.push((
+        "an overlapping position",
+        reseal(overlap, 0),
+        0,
+        ImportRefusalKind::Position,
+    ));
+    let mut seq = good.clone();
+    seq[1].hub_seq += 1;
+    cases.push((
+        "a hub sequence gap",
+        reseal(seq, 1),
+        1,
+        ImportRefusalKind::HubSeq,
+    ));
+    let mut link = good.clone();
+    link[1].prev_hash = "f".repeat(64);
+    link[1].hash = crate::chain::compute_hash(&link[1]);
+    cases.push(("a broken link", link, 1, ImportRefusalKind::PrevHash));
+    let mut changed = good.clone();
+    changed[1].payload = json!({"changed": true});
+    cases.push(("a changed payload", changed, 1, ImportRefusalKind::Hash));
+    let mut version = good.clone();
+    version[1].stream_version += 1;
+    cases.push((
+        "a stream version gap",
+        reseal(version, 1),
+        1,
+        ImportRefusalKind::StreamVersion,
+    ));
+    let mut key = good.clone();
+    key.iter_mut()
+        .for_each(|e| e.idempotency_key = Some(used.clone()));
+    cases.push((
+        "a used idempotency key",
+        reseal(key, 0),
+        0,
+        ImportRefusalKind::IdempotencyKeyUsed,
+    ));
+    let mut reused = good.clone();
+    reused[0].idempotency_key = Some("twice".into());
+    reused[1].idempotency_key = Some("twice".into());
+    reused[1].correlation_id = Uuid::now_v7();
+    cases.push((
+        "a key shared by two appends",
+        reseal(reused, 0),
+        1,
+        ImportRefusalKind::IdempotencyKeyUsed,
+    ));
+    let mut wrong = good.clone();
+    wrong[1].stream_id = other_stream.clone();
+    wrong[1].stream_version = 2;
+    cases.push((
+        "a stream of another hub",
+        reseal(wrong, 1),
+        1,
+        ImportRefusalKind::WrongHub,
+    ));
+
+    for (what, batch, index, kind) in cases {
+        let position = batch[index].position;
+        match store.import(batch).await {
+            Err(StoreError::ImportRefused(r)) => {
+                assert_eq!(r.kind, kind, "{what}: refusal kind ({r})");
+                assert_eq!(r.index, index, "{what}: names the envelope ({r})");
+                assert_eq!(r.position, position, "{what}: names its position ({r})");
+            }
+            other => panic!("{what} must be refused, got {other:?}"),
+        }
+        assert_eq!(
+            store.head_position().await.expect("head"),
+            base,
+            "{what}: nothing written"
+        );
+        assert!(
+            all_after(&store, base).await.is_empty(),
+            "{what}: nothing written"
+        );
+        assert_eq!(
+            store.chain_head(hub).await.expect("chain_head"),
+            head,
+            "{what}"
+        );
+        assert_eq!(
+            store.stream_version(&stream).await.expect("version"),
+            1,
+            "{what}"
+        );
+        assert_eq!(
+            store.stream_version(&other_stream).await.expect("version"),
+            1,
+            "{what}"
+        );
+    }
+    // The good batch still imports afterwards.
+    store
+        .import(good.clone())
+        .await
+        .expect("the good batch imports");
+    assert_eq!(all_after(&store, base).await, good);
+    // ... and importing it again is an overlap.
+    match store.import(good).await {
+        Err(StoreError::ImportRefused(r)) => assert_eq!(r.kind, ImportRefusalKind::Position),
+        other => panic!("a repeated import must be refused, got {other:?}"),
     }
 }

@@ -150,3 +150,14 @@ pub enum Verification {
         reason: String,
     },
 }
+
+/// What [`EventStore::import`](crate::store::EventStore::import) wrote.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportReport {
+    /// How many envelopes were written.
+    pub imported: u64,
+    /// The store's global head position after the import.
+    pub head_position: u64,
+    /// The chain heads of the hubs the batch touched, sorted by hub id.
+    pub heads: Vec<ChainHead>,
+}

@@ -39,6 +39,45 @@ pub enum StoreError {
     /// An I/O or database failure.
     #[error("event store failure: {0}")]
     Backend(String),
+    /// [`EventStore::import`](crate::store::EventStore::import) refused a batch: importing it
+    /// would break the log. Nothing of the batch was written.
+    #[error("{0}")]
+    ImportRefused(ImportRefusal),
+}
+
+/// Why an import batch was refused, naming the first envelope that does not fit.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("cannot import the event at global position {position}: {detail}")]
+pub struct ImportRefusal {
+    /// Global position (as carried by the envelope) of the first envelope that does not fit.
+    pub position: u64,
+    /// Index of that envelope in the batch (0-based).
+    pub index: usize,
+    /// What is wrong.
+    pub kind: ImportRefusalKind,
+    /// Plain-language detail.
+    pub detail: String,
+}
+
+/// The kinds of [`ImportRefusal`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportRefusalKind {
+    /// The position does not continue the store's head exactly (a gap or an overlap).
+    Position,
+    /// The hub sequence does not continue the hub's head.
+    HubSeq,
+    /// `prev_hash` does not link to the hub's head hash.
+    PrevHash,
+    /// The hash does not recompute from the envelope's content.
+    Hash,
+    /// The stream version does not continue the stream.
+    StreamVersion,
+    /// The stream belongs to another hub.
+    WrongHub,
+    /// The idempotency key was already used in that hub (by another append).
+    IdempotencyKeyUsed,
+    /// The envelope is malformed (for example an empty stream id).
+    Malformed,
 }
 
 /// Short-hand result.

@@ -6,6 +6,8 @@
 pub mod chain;
 pub mod envelope;
 pub mod error;
+pub mod idempotency;
+pub mod import;
 pub mod sled_store;
 pub mod store;
 
@@ -13,6 +15,6 @@ pub mod store;
 pub mod contract;
 
 pub use envelope::*;
-pub use error::{StoreError, StoreResult};
+pub use error::{ImportRefusal, ImportRefusalKind, StoreError, StoreResult};
 pub use sled_store::SledStore;
 pub use store::{EnvelopeStream, EventStore};

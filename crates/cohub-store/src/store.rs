@@ -1,6 +1,6 @@
 //! The `EventStore` trait: the one contract every backend (sled, PostgreSQL) keeps.
 
-use crate::envelope::{AppendRequest, ChainHead, Envelope, Receipt, Verification};
+use crate::envelope::{AppendRequest, ChainHead, Envelope, ImportReport, Receipt, Verification};
 use crate::error::StoreResult;
 use async_trait::async_trait;
 use futures::stream::BoxStream;
@@ -28,6 +28,19 @@ pub trait EventStore: Send + Sync + 'static {
     /// The write side asks this *before* deciding a command, so that a client's retry returns
     /// the first result even though re-deciding it would now be rejected (e.g. "already framed").
     async fn idempotent_receipt(&self, hub_id: Uuid, key: &str) -> StoreResult<Option<Receipt>>;
+
+    /// Writes already-sealed envelopes verbatim (same ids, positions, hub sequences, stream
+    /// versions, `recorded_at` and hashes), for restore and migration.
+    ///
+    /// All or nothing per call, durable on return. Refused with
+    /// [`StoreError::ImportRefused`](crate::StoreError::ImportRefused), writing nothing, if the
+    /// batch would break the log: positions must continue the store's head exactly, hub
+    /// sequences, `prev_hash` and stream versions must continue their hub and stream, every hash
+    /// must recompute ([`crate::chain::compute_hash`]), and an idempotency key must not already
+    /// be used in its hub (except by the same append, continued from the previous batch). The
+    /// receipt of every imported keyed append is reconstructed and stored, so that idempotent
+    /// retries keep working after a restore. Subscribers see imported events like appended ones.
+    async fn import(&self, envelopes: Vec<Envelope>) -> StoreResult<ImportReport>;
 
     /// Current version of a stream (0 if it does not exist).
     async fn stream_version(&self, stream_id: &str) -> StoreResult<u64>;

@@ -119,3 +119,44 @@ async fn run_all_on_fresh_stores() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn import_writes_verbatim() {
+    let (_dir, store) = fresh();
+    contract::import_writes_verbatim(store).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn import_refuses_what_breaks_the_log() {
+    let (_dir, store) = fresh();
+    contract::import_refuses_what_breaks_the_log(store).await;
+}
+
+/// An import is durable on return: it survives reopening the store, and the reconstructed
+/// idempotency receipts with it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn import_survives_reopen() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let hub = uuid::Uuid::now_v7();
+    let envs = {
+        let store: contract::Store = Arc::new(SledStore::open(dir.path()).expect("open"));
+        let envs =
+            contract::sealed_appends(&store, &[(hub, "s-reopen", 3, Some("k-reopen"))]).await;
+        store.import(envs.clone()).await.expect("import");
+        envs
+    };
+    let store = SledStore::open(dir.path()).expect("reopen");
+    use cohub_store::EventStore;
+    assert_eq!(store.read_all(0, 100).await.expect("read"), envs);
+    assert_eq!(store.head_position().await.expect("head"), 3);
+    assert_eq!(
+        store.chain_head(hub).await.expect("head").hash,
+        envs[2].hash
+    );
+    let receipt = store
+        .idempotent_receipt(hub, "k-reopen")
+        .await
+        .expect("lookup")
+        .expect("receipt");
+    assert_eq!(receipt.last_position, 3);
+}

@@ -13,7 +13,7 @@ pub mod tamper;
 mod verify;
 mod writer;
 
-use crate::envelope::{AppendRequest, ChainHead, Envelope, Receipt, Verification};
+use crate::envelope::{AppendRequest, ChainHead, Envelope, ImportReport, Receipt, Verification};
 use crate::error::{StoreError, StoreResult};
 use crate::store::{EnvelopeStream, EventStore};
 use async_trait::async_trait;
@@ -182,6 +182,17 @@ impl EventStore for SledStore {
         let tx = self.sender()?;
         let (reply, answer) = oneshot::channel();
         tx.send(Msg::Append(Box::new(req), reply))
+            .await
+            .map_err(|_| StoreError::Unavailable("the store is closed".into()))?;
+        answer
+            .await
+            .map_err(|_| StoreError::Unavailable("the writer stopped".into()))?
+    }
+
+    async fn import(&self, envelopes: Vec<Envelope>) -> StoreResult<ImportReport> {
+        let tx = self.sender()?;
+        let (reply, answer) = oneshot::channel();
+        tx.send(Msg::Import(envelopes, reply))
             .await
             .map_err(|_| StoreError::Unavailable("the store is closed".into()))?;
         answer

@@ -7,10 +7,10 @@ use super::keys::{
 };
 use super::reader::Reader;
 use crate::chain::{self, GENESIS_HASH};
-use crate::envelope::{AppendRequest, ChainHead, Envelope, ExpectedVersion, Receipt};
+use crate::envelope::{AppendRequest, ChainHead, Envelope, ExpectedVersion, ImportReport, Receipt};
 use crate::error::{StoreError, StoreResult};
+use crate::import::{self, ImportBase};
 use chrono::{DateTime, Utc};
-use sha2::{Digest, Sha256};
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 use sled::Transactional;
 use std::collections::HashMap;
@@ -27,6 +27,8 @@ pub(crate) enum Msg {
     Append(Box<AppendRequest>, oneshot::Sender<StoreResult<Receipt>>),
     /// Answer once everything sent before is durable.
     Flush(oneshot::Sender<()>),
+    /// Import sealed envelopes verbatim, answering once durable.
+    Import(Vec<Envelope>, oneshot::Sender<StoreResult<ImportReport>>),
     /// Finish what was sent before, answer, then refuse everything and stop.
     Close(oneshot::Sender<()>),
 }
@@ -111,6 +113,9 @@ impl Writer {
                 Some(Msg::Flush(ack)) => {
                     let _ = ack.send(());
                 }
+                Some(Msg::Import(envelopes, reply)) => {
+                    let _ = reply.send(self.import(envelopes));
+                }
                 Some(Msg::Close(ack)) => {
                     rx.close();
                     while let Ok(m) = rx.try_recv() {
@@ -188,6 +193,52 @@ impl Writer {
                 }
             }
         }
+    }
+
+    /// Checks and writes one import batch (one transaction, one flush), then publishes it.
+    fn import(&mut self, envelopes: Vec<Envelope>) -> StoreResult<ImportReport> {
+        if let Some(why) = &self.poisoned {
+            return Err(StoreError::Unavailable(why.clone()));
+        }
+        if envelopes.is_empty() {
+            return Ok(ImportReport {
+                imported: 0,
+                head_position: self.position,
+                heads: Vec::new(),
+            });
+        }
+        let plan = import::plan(&*self, envelopes)?;
+        let report = plan.report();
+        let idempotency: HashMap<Vec<u8>, IdempotencyRecord> = plan
+            .idempotency
+            .iter()
+            .map(|((hub, key), (fingerprint, receipt))| {
+                (
+                    idempotency_key(*hub, key),
+                    IdempotencyRecord {
+                        fingerprint: fingerprint.clone(),
+                        receipt: receipt.clone(),
+                    },
+                )
+            })
+            .collect();
+        self.write(
+            plan.position,
+            &plan.heads,
+            &plan.streams,
+            &idempotency,
+            &plan.envelopes,
+        )?;
+        self.position = plan.position;
+        let new_heads: Vec<ChainHead> = plan.heads.into_values().collect();
+        for h in &new_heads {
+            self.heads.insert(h.hub_id, h.clone());
+        }
+        self.reader.committed.publish(plan.position, new_heads);
+        for e in plan.envelopes {
+            let _ = self.live.send(Arc::new(e));
+        }
+        Ok(report)
     }
 
     /// One transaction across the trees, then one flush.
@@ -289,7 +340,7 @@ impl Plan<'_> {
             Some(key) => {
                 let k = idempotency_key(req.hub_id, key);
                 if let Some(rec) = self.idempotency_record(&k)? {
-                    if rec.fingerprint == fingerprint {
+                    if crate::idempotency::fingerprint_matches(&rec.fingerprint, req) {
                         return Ok(rec.receipt);
                     }
                     return Err(StoreError::IdempotencyMismatch { key: key.clone() });
@@ -410,18 +461,60 @@ impl Plan<'_> {
     }
 }
 
+impl ImportBase for Writer {
+    fn head_position(&self) -> u64 {
+        self.position
+    }
+
+    fn chain_head(&self, hub: Uuid) -> StoreResult<ChainHead> {
+        Ok(self.heads.get(&hub).cloned().unwrap_or_else(|| ChainHead {
+            hub_id: hub,
+            hub_seq: 0,
+            hash: GENESIS_HASH.to_string(),
+        }))
+    }
+
+    fn stream(&self, stream_id: &str) -> StoreResult<Option<(Uuid, u64)>> {
+        match self
+            .trees
+            .streams
+            .get(stream_id.as_bytes())
+            .map_err(backend)?
+        {
+            Some(v) => Ok(Some(keys::read_stream_value(&v)?)),
+            None => Ok(None),
+        }
+    }
+
+    fn idempotency(&self, hub: Uuid, key: &str) -> StoreResult<Option<(String, Receipt)>> {
+        match self
+            .trees
+            .idempotency
+            .get(idempotency_key(hub, key))
+            .map_err(backend)?
+        {
+            Some(v) => {
+                let rec: IdempotencyRecord = serde_json::from_slice(&v)
+                    .map_err(|e| StoreError::Corrupt(format!("bad idempotency record: {e}")))?;
+                Ok(Some((rec.fingerprint, rec.receipt)))
+            }
+            None => Ok(None),
+        }
+    }
+}
+
 /// Fingerprint of a request: SHA-256 of its canonical JSON. Retries must match it exactly.
 fn fingerprint(req: &AppendRequest) -> String {
-    let v = serde_json::to_value(req).expect("request serialises");
-    let mut bytes = Vec::new();
-    chain::canonical_json(&v, &mut bytes);
-    hex::encode(Sha256::digest(&bytes))
+    crate::idempotency::request_fingerprint(req)
 }
 
 /// Answers a message the writer will not process.
 pub(crate) fn refuse(m: Msg, why: &str) {
     match m {
         Msg::Append(_, reply) => {
+            let _ = reply.send(Err(StoreError::Unavailable(why.into())));
+        }
+        Msg::Import(_, reply) => {
             let _ = reply.send(Err(StoreError::Unavailable(why.into())));
         }
         Msg::Flush(ack) | Msg::Close(ack) => {
