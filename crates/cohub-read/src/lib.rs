@@ -1,1 +1,42 @@
-//! read models (being written).
+//! cohub's projections: read models folded from the log, checkpointed, rebuildable, and
+//! readable as of any past position or time.
+//!
+//! - [`ReadModel`] is a pure fold of envelopes ([`ReadModel::apply`]) into hub, problem, idea
+//!   and distribution views, "feeling heard" contributions and each hub's activity feed, with
+//!   queries ([`ReadModel::problems`], [`ReadModel::ideas`], [`ReadModel::distributions`],
+//!   [`ReadModel::unanswered`], [`ReadModel::activity`], ...).
+//! - [`Projector`] follows the store in the background and serves the latest model
+//!   ([`Projector::current`]), lets a caller wait for its own write ([`Projector::wait_for`]),
+//!   broadcasts applied events, keeps [`Snapshots`] and writes [`checkpoint`]s.
+//! - [`rebuild`] folds the whole log; [`at_position`] and [`as_of`] read the past from the
+//!   nearest snapshot plus the tail.
+
+#![warn(missing_docs)]
+
+pub mod activity;
+pub mod as_of;
+pub mod checkpoint;
+pub mod distribution;
+mod error;
+pub mod heard;
+pub mod hub;
+pub mod idea;
+mod model;
+mod page;
+pub mod problem;
+pub mod projector;
+mod recorded;
+pub mod replay;
+pub mod snapshots;
+
+pub use activity::{ActivityEntry, ActivityFilter, ActivityItem};
+pub use as_of::{as_of, at_position, AsOf};
+pub use checkpoint::{Checkpoint, StartReport};
+pub use error::ReadError;
+pub use heard::{Contribution, ContributionRef, Heard, Unanswered};
+pub use model::{decode, ReadModel};
+pub use page::Page;
+pub use projector::{Applied, Progress, Projector, ProjectorConfig};
+pub use recorded::{Recorded, Withdrawal};
+pub use replay::{rebuild, replay, Until};
+pub use snapshots::Snapshots;

@@ -1,0 +1,450 @@
+//! The projector: a background task that follows the log, folds each envelope into the shared
+//! read model, publishes the applied position, keeps snapshots and writes checkpoints.
+//!
+//! Readers take an `Arc<ReadModel>` ([`Projector::current`]) and never hold a lock; the task
+//! folds a batch into its own copy (copying only what changes) and swaps the pointer.
+
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use cohub_domain::DomainEvent;
+use cohub_store::{Envelope, EventStore};
+use futures::{FutureExt, StreamExt};
+use tokio::sync::{broadcast, watch};
+use tokio::task::JoinHandle;
+
+use crate::as_of::{self, AsOf};
+use crate::checkpoint::{self, StartReport};
+use crate::error::ReadError;
+use crate::model::{decode, ReadModel};
+use crate::snapshots::Snapshots;
+
+/// How the projector runs.
+#[derive(Clone, Debug)]
+pub struct ProjectorConfig {
+    /// Where checkpoints live (e.g. `<data>/read/`); none: no checkpoints, rebuild on start.
+    pub checkpoint_dir: Option<PathBuf>,
+    /// Write a checkpoint after this many applied events...
+    pub checkpoint_every_events: u64,
+    /// ...or this long after the last one, if anything was applied since.
+    pub checkpoint_interval: Duration,
+    /// Keep a snapshot every K positions for as-of reads (0: none).
+    pub snapshot_every: u64,
+    /// Hold at most this many snapshots (beyond it, every other one is dropped).
+    pub max_snapshots: usize,
+    /// Capacity of the applied-events broadcast (slow subscribers lag past it).
+    pub broadcast_capacity: usize,
+    /// Fold at most this many ready envelopes before publishing the model.
+    pub batch_limit: usize,
+}
+
+impl Default for ProjectorConfig {
+    fn default() -> Self {
+        Self {
+            checkpoint_dir: None,
+            checkpoint_every_events: 10_000,
+            checkpoint_interval: Duration::from_secs(60),
+            snapshot_every: 256,
+            max_snapshots: 4096,
+            broadcast_capacity: 1024,
+            batch_limit: 512,
+        }
+    }
+}
+
+/// The projector's progress, as published on its watch channel.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Progress {
+    /// The last position folded in and visible to readers.
+    pub applied: u64,
+    /// Why folding stopped, if an event could not be folded.
+    pub error: Option<String>,
+    /// Whether the task has ended.
+    pub stopped: bool,
+}
+
+/// An envelope that was just folded in, for live subscriptions.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Applied {
+    /// The envelope.
+    pub envelope: Envelope,
+    /// Its decoded event.
+    pub event: DomainEvent,
+}
+
+struct Shared {
+    store: Arc<dyn EventStore>,
+    config: ProjectorConfig,
+    current: RwLock<Arc<ReadModel>>,
+    progress: watch::Sender<Progress>,
+    applied: broadcast::Sender<Arc<Applied>>,
+    snapshots: Snapshots,
+    checkpoint_lock: std::sync::Mutex<()>,
+}
+
+impl Shared {
+    fn current(&self) -> Arc<ReadModel> {
+        self.current
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    fn publish(&self, model: Arc<ReadModel>) {
+        let position = model.position();
+        *self.current.write().unwrap_or_else(|p| p.into_inner()) = model;
+        self.progress.send_modify(|p| p.applied = position);
+    }
+
+    async fn checkpoint(
+        self: &Arc<Self>,
+        model: Arc<ReadModel>,
+    ) -> Result<Option<PathBuf>, ReadError> {
+        let Some(dir) = self.config.checkpoint_dir.clone() else {
+            return Ok(None);
+        };
+        let shared = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let _one_writer = shared
+                .checkpoint_lock
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            checkpoint::write(&dir, &model).map(Some)
+        })
+        .await
+        .map_err(|e| ReadError::Checkpoint(format!("checkpoint writer panicked: {e}")))?
+    }
+}
+
+/// Follows the log and serves the read model.
+pub struct Projector {
+    shared: Arc<Shared>,
+    shutdown: watch::Sender<bool>,
+    task: std::sync::Mutex<Option<JoinHandle<()>>>,
+    start: StartReport,
+}
+
+impl std::fmt::Debug for Projector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Projector")
+            .field("applied", &self.position())
+            .field("start", &self.start)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Projector {
+    /// Loads the checkpoint (if configured, present and still matching the log; otherwise
+    /// starts from position 0) and starts following the log from its position.
+    pub async fn start(
+        store: Arc<dyn EventStore>,
+        config: ProjectorConfig,
+    ) -> Result<Projector, ReadError> {
+        let (model, start) = match &config.checkpoint_dir {
+            Some(dir) => checkpoint::load(store.as_ref(), dir).await?,
+            None => (ReadModel::new(), StartReport::default()),
+        };
+        let model = Arc::new(model);
+        let snapshots = Snapshots::new(config.snapshot_every, config.max_snapshots);
+        snapshots.offer(&model);
+        let (progress, _) = watch::channel(Progress {
+            applied: model.position(),
+            error: None,
+            stopped: false,
+        });
+        let (applied, _) = broadcast::channel(config.broadcast_capacity.max(1));
+        let shared = Arc::new(Shared {
+            store,
+            config,
+            current: RwLock::new(model.clone()),
+            progress,
+            applied,
+            snapshots,
+            checkpoint_lock: std::sync::Mutex::new(()),
+        });
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        let task = tokio::spawn(run(shared.clone(), shutdown_rx, model));
+        Ok(Projector {
+            shared,
+            shutdown,
+            task: std::sync::Mutex::new(Some(task)),
+            start,
+        })
+    }
+
+    /// How it started: from which checkpoint, or why a checkpoint was discarded.
+    pub fn start_report(&self) -> &StartReport {
+        &self.start
+    }
+
+    /// The store it follows.
+    pub fn store(&self) -> &Arc<dyn EventStore> {
+        &self.shared.store
+    }
+
+    /// The latest published model (cheap: a pointer; hold it as long as needed).
+    pub fn current(&self) -> Arc<ReadModel> {
+        self.shared.current()
+    }
+
+    /// The last position folded in and visible through [`current`](Self::current).
+    pub fn position(&self) -> u64 {
+        self.shared.progress.borrow().applied
+    }
+
+    /// The progress channel: changes whenever a batch is published or the task stops.
+    pub fn progress(&self) -> watch::Receiver<Progress> {
+        self.shared.progress.subscribe()
+    }
+
+    /// Live feed of every envelope folded in from now on (GraphQL subscriptions).
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Applied>> {
+        self.shared.applied.subscribe()
+    }
+
+    /// Waits until the model has folded in `position` (e.g. a mutation's receipt
+    /// `last_position`, to read one's own writes), then returns it.
+    pub async fn wait_for(
+        &self,
+        position: u64,
+        timeout: Duration,
+    ) -> Result<Arc<ReadModel>, ReadError> {
+        let mut rx = self.shared.progress.subscribe();
+        let waited = tokio::time::timeout(
+            timeout,
+            rx.wait_for(|p| p.applied >= position || p.error.is_some() || p.stopped),
+        )
+        .await;
+        let progress = match waited {
+            Err(_) => {
+                return Err(ReadError::Timeout {
+                    position,
+                    applied: self.position(),
+                })
+            }
+            Ok(Err(_)) => return Err(ReadError::Stopped("the projector is gone".into())),
+            Ok(Ok(p)) => p.clone(),
+        };
+        if progress.applied >= position {
+            Ok(self.current())
+        } else if let Some(error) = progress.error {
+            Err(ReadError::Stopped(error))
+        } else {
+            Err(ReadError::Stopped("the projector was shut down".into()))
+        }
+    }
+
+    /// How many events of the log are not folded in yet.
+    pub async fn lag(&self) -> Result<u64, ReadError> {
+        let head = self.shared.store.head_position().await?;
+        Ok(head.saturating_sub(self.position()))
+    }
+
+    /// Ready for `/readyz`: running, not failed, and folded up to the log's head.
+    pub async fn caught_up(&self) -> Result<bool, ReadError> {
+        let progress = self.shared.progress.borrow().clone();
+        if let Some(error) = progress.error {
+            return Err(ReadError::Stopped(error));
+        }
+        Ok(!progress.stopped && self.lag().await? == 0)
+    }
+
+    /// The snapshots kept for as-of reads.
+    pub fn snapshots(&self) -> &Snapshots {
+        &self.shared.snapshots
+    }
+
+    /// The model at exactly `position` (nearest snapshot plus the replayed tail).
+    pub async fn at_position(&self, position: u64) -> Result<AsOf, ReadError> {
+        as_of::at_position(
+            self.shared.store.as_ref(),
+            &self.shared.snapshots,
+            Some(self.current()),
+            position,
+        )
+        .await
+    }
+
+    /// The model as it stood at `time` (nearest snapshot plus the replayed tail).
+    pub async fn as_of(&self, time: DateTime<Utc>) -> Result<AsOf, ReadError> {
+        as_of::as_of(
+            self.shared.store.as_ref(),
+            &self.shared.snapshots,
+            Some(self.current()),
+            time,
+        )
+        .await
+    }
+
+    /// Writes a checkpoint of the current model now (none without a checkpoint directory).
+    pub async fn checkpoint(&self) -> Result<Option<PathBuf>, ReadError> {
+        self.shared.checkpoint(self.current()).await
+    }
+
+    /// Stops following the log, writes a final checkpoint and waits for the task to end
+    /// (callable through an `Arc`; later calls return at once).
+    pub async fn shutdown(&self) {
+        let _ = self.shutdown.send(true);
+        let task = self.task.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(task) = task {
+            if let Err(e) = task.await {
+                tracing::error!(error = %e, "the projector task panicked");
+            }
+        }
+    }
+}
+
+impl Drop for Projector {
+    fn drop(&mut self) {
+        let _ = self.shutdown.send(true);
+    }
+}
+
+/// Resolves once a stop is requested (or the projector is dropped).
+async fn stop_requested(shutdown: &mut watch::Receiver<bool>) {
+    let _stopped = shutdown.wait_for(|stop| *stop).await.map(|_| ());
+}
+
+/// The background task.
+async fn run(
+    shared: Arc<Shared>,
+    mut shutdown: watch::Receiver<bool>,
+    mut working: Arc<ReadModel>,
+) {
+    let config = shared.config.clone();
+    let mut unsaved = 0u64;
+    let mut ticker =
+        tokio::time::interval(config.checkpoint_interval.max(Duration::from_millis(10)));
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    ticker.tick().await;
+    let mut backoff = Duration::from_millis(20);
+    'follow: loop {
+        let mut stream = shared.store.subscribe(working.position());
+        loop {
+            let next = tokio::select! {
+                _ = stop_requested(&mut shutdown) => break 'follow,
+                _ = ticker.tick() => {
+                    if unsaved > 0 {
+                        save(&shared, &working).await;
+                        unsaved = 0;
+                    }
+                    continue;
+                }
+                next = stream.next() => next,
+            };
+            let first = match next {
+                Some(Ok(envelope)) => envelope,
+                Some(Err(e)) => {
+                    tracing::warn!(error = %e, "the log subscription failed; following it again");
+                    break;
+                }
+                None => break,
+            };
+            let mut batch = vec![first];
+            let mut resubscribe = false;
+            while batch.len() < config.batch_limit.max(1) {
+                match stream.next().now_or_never() {
+                    Some(Some(Ok(envelope))) => batch.push(envelope),
+                    Some(Some(Err(e))) => {
+                        tracing::warn!(error = %e, "the log subscription failed; following it again");
+                        resubscribe = true;
+                        break;
+                    }
+                    Some(None) => {
+                        resubscribe = true;
+                        break;
+                    }
+                    None => break,
+                }
+            }
+            match fold_batch(&shared, &mut working, &batch) {
+                Ok(n) => unsaved += n,
+                Err(e) => {
+                    tracing::error!(error = %e, "the projection stopped: an event could not be folded");
+                    shared
+                        .progress
+                        .send_modify(|p| p.error = Some(e.to_string()));
+                    stop_requested(&mut shutdown).await;
+                    break 'follow;
+                }
+            }
+            backoff = Duration::from_millis(20);
+            if unsaved >= config.checkpoint_every_events.max(1) {
+                save(&shared, &working).await;
+                unsaved = 0;
+            }
+            if resubscribe {
+                break;
+            }
+        }
+        // The subscription ended or failed: follow again from the applied position.
+        tokio::select! {
+            _ = stop_requested(&mut shutdown) => break 'follow,
+            _ = tokio::time::sleep(backoff) => {}
+        }
+        backoff = (backoff * 2).min(Duration::from_secs(2));
+    }
+    if unsaved > 0 {
+        save(&shared, &working).await;
+    }
+    shared.progress.send_modify(|p| p.stopped = true);
+}
+
+/// Folds a batch into the working model, publishes it, then broadcasts what was applied.
+/// On an error, what was folded before it is still published.
+fn fold_batch(
+    shared: &Shared,
+    working: &mut Arc<ReadModel>,
+    batch: &[Envelope],
+) -> Result<u64, ReadError> {
+    let broadcast = shared.applied.receiver_count() > 0;
+    let mut applied = Vec::new();
+    let mut count = 0u64;
+    let mut failure = None;
+    {
+        let model = Arc::make_mut(working);
+        for envelope in batch {
+            if envelope.position <= model.position() {
+                continue;
+            }
+            if let Err(e) = model.apply(envelope) {
+                failure = Some(e);
+                break;
+            }
+            count += 1;
+            if shared.snapshots.is_due(model.position()) {
+                shared.snapshots.offer(&Arc::new(model.clone()));
+            }
+            if broadcast {
+                if let Ok(event) = decode(envelope) {
+                    applied.push(Arc::new(Applied {
+                        envelope: envelope.clone(),
+                        event,
+                    }));
+                }
+            }
+        }
+    }
+    if count > 0 {
+        shared.publish(working.clone());
+    }
+    for a in applied {
+        let _ = shared.applied.send(a);
+    }
+    match failure {
+        Some(e) => Err(e),
+        None => Ok(count),
+    }
+}
+
+async fn save(shared: &Arc<Shared>, working: &Arc<ReadModel>) {
+    match shared.checkpoint(working.clone()).await {
+        Ok(Some(path)) => {
+            tracing::debug!(position = working.position(), path = %path.display(), "wrote a read-model checkpoint")
+        }
+        Ok(None) => {}
+        Err(e) => tracing::warn!(error = %e, "could not write the read-model checkpoint"),
+    }
+}

@@ -1,0 +1,162 @@
+//! The projector: read-your-writes, checkpoints and restarts, rebuild equality, and the
+//! applied-events feed.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use cohub_command::{CommandService, Submission};
+use cohub_domain::example::*;
+use cohub_domain::problem::ProblemCommand;
+use cohub_read::checkpoint::CHECKPOINT_FILE;
+use cohub_read::{rebuild, Projector, ProjectorConfig, ReadError};
+use cohub_store::sled_store::SledStore;
+use cohub_store::EventStore;
+
+const WAIT: Duration = Duration::from_secs(20);
+
+fn config(dir: &std::path::Path) -> ProjectorConfig {
+    ProjectorConfig {
+        checkpoint_dir: Some(dir.join("read")),
+        snapshot_every: 8,
+        ..ProjectorConfig::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn wait_for_serves_reads_of_ones_own_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SledStore::open(&dir.path().join("log")).unwrap();
+    let projector = Projector::start(Arc::new(store.clone()), ProjectorConfig::default())
+        .await
+        .unwrap();
+    let mut feed = projector.subscribe();
+    let service = CommandService::with_clock(Arc::new(store.clone()), common::ticking_clock());
+    let mut last = 0;
+    for step in cohub_domain::example::steps().into_iter().take(30) {
+        let outcome = service
+            .execute(Submission::new(step.actor, step.command))
+            .await
+            .unwrap();
+        last = outcome.receipt.last_position;
+        // The changed object is visible as soon as the projection reaches the receipt.
+        let model = projector.wait_for(last, WAIT).await.unwrap();
+        assert!(model.position() >= last);
+    }
+    let model = projector.current();
+    assert!(model.problem(PROBLEM).is_some());
+    assert!(projector.caught_up().await.unwrap());
+    assert_eq!(projector.lag().await.unwrap(), 0);
+
+    // Applied envelopes are broadcast in order.
+    let first = feed.recv().await.unwrap();
+    assert_eq!(first.envelope.position, 1);
+    assert_eq!(first.event.event_type(), "HubFounded");
+
+    // A position not yet in the log times out with where the projection stands.
+    match projector
+        .wait_for(last + 1, Duration::from_millis(50))
+        .await
+    {
+        Err(ReadError::Timeout { position, applied }) => {
+            assert_eq!((position, applied), (last + 1, last))
+        }
+        other => panic!("expected a timeout, got {other:?}"),
+    }
+    projector.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn checkpoint_restart_and_rebuild_give_equal_models() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, service) = common::played(dir.path()).await;
+    let head = store.head_position().await.unwrap();
+
+    let projector = Projector::start(Arc::new(store.clone()), config(dir.path()))
+        .await
+        .unwrap();
+    assert_eq!(projector.start_report().loaded_checkpoint, None);
+    let live = projector.wait_for(head, WAIT).await.unwrap();
+    assert_eq!(*live, rebuild(&store).await.unwrap(), "live == rebuilt");
+    projector.shutdown().await;
+    assert!(
+        dir.path().join("read").join(CHECKPOINT_FILE).exists(),
+        "written on shutdown"
+    );
+
+    // More events after the checkpoint.
+    for member in [NURSE, CONSULTANT, APP_LEAD, ICB_COMMISSIONER] {
+        service
+            .execute(Submission::new(
+                member,
+                ProblemCommand::EndorseProblem {
+                    problem_id: PROBLEM,
+                },
+            ))
+            .await
+            .unwrap();
+    }
+    let new_head = store.head_position().await.unwrap();
+    assert_eq!(new_head, head + 4);
+
+    // Restart: loads the checkpoint, catches up, equals a rebuild from position 0.
+    let projector = Projector::start(Arc::new(store.clone()), config(dir.path()))
+        .await
+        .unwrap();
+    assert_eq!(projector.start_report().loaded_checkpoint, Some(head));
+    assert_eq!(projector.current().position(), head);
+    let live = projector.wait_for(new_head, WAIT).await.unwrap();
+    let rebuilt = rebuild(&store).await.unwrap();
+    assert_eq!(*live, rebuilt);
+    assert_eq!(live.problem(PROBLEM).unwrap().endorsements.len(), 5);
+    // An explicit checkpoint round-trips to an equal model.
+    projector.checkpoint().await.unwrap().unwrap();
+    let saved = cohub_read::checkpoint::read(&dir.path().join("read"))
+        .unwrap()
+        .unwrap();
+    assert_eq!(saved.model, rebuilt);
+    assert_eq!(saved.hash.as_deref(), rebuilt.last_hash());
+    projector.shutdown().await;
+
+    // A checkpoint that does not match the log (another store) is discarded and rebuilt.
+    let other = tempfile::tempdir().unwrap();
+    let (other_store, _) = common::played(other.path()).await;
+    let projector = Projector::start(Arc::new(other_store.clone()), config(dir.path()))
+        .await
+        .unwrap();
+    let reason = projector
+        .start_report()
+        .discarded_checkpoint
+        .clone()
+        .expect("discarded");
+    assert!(
+        reason.contains("hash") || reason.contains("no event"),
+        "{reason}"
+    );
+    let other_head = other_store.head_position().await.unwrap();
+    let live = projector.wait_for(other_head, WAIT).await.unwrap();
+    assert_eq!(*live, rebuild(&other_store).await.unwrap());
+    projector.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn checkpoints_are_written_every_n_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) = common::played(dir.path()).await;
+    let head = store.head_position().await.unwrap();
+    let cfg = ProjectorConfig {
+        checkpoint_every_events: 10,
+        batch_limit: 4,
+        ..config(dir.path())
+    };
+    let projector = Projector::start(Arc::new(store.clone()), cfg)
+        .await
+        .unwrap();
+    projector.wait_for(head, WAIT).await.unwrap();
+    let saved = cohub_read::checkpoint::read(&dir.path().join("read"))
+        .unwrap()
+        .expect("periodic checkpoint");
+    assert!(saved.position >= 10 && saved.position <= head);
+    drop(projector);
+}
