@@ -121,6 +121,8 @@ pub struct ActivityEntry {
     pub organisation_id: Option<OrganisationId>,
     /// Its name, if known.
     pub organisation_name: Option<String>,
+    /// Their role at the time (`facilitator`, `lead`, ...).
+    pub role: String,
     /// The stream it belongs to.
     pub stream_id: String,
     /// The event type, e.g. `DistributionObjected`.
@@ -149,6 +151,7 @@ impl ReadModel {
                 .recorded
                 .organisation_id
                 .and_then(|o| hub.organisation_name(o)),
+            role: item.recorded.role.clone(),
             stream_id: item.stream_id.clone(),
             event_type: item.event.event_type().to_string(),
             summary: item.event.summary(hub),

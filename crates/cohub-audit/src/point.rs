@@ -1,0 +1,72 @@
+//! Which moment an audit reads: now, as of a past time, or at a log position. Past moments are
+//! served by the projector's snapshots plus the tail of the log, so their cost is bounded by
+//! the snapshot spacing, not by how long the log is.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use cohub_read::{Projector, ReadModel};
+use serde::{Deserialize, Serialize};
+
+use crate::error::AuditError;
+
+/// A moment of the log to read.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AuditPoint {
+    /// The live read model.
+    #[default]
+    Now,
+    /// As it stood at this time: every event recorded at or before it.
+    AsOf(DateTime<Utc>),
+    /// Exactly after this global log position.
+    AtPosition(u64),
+}
+
+impl AuditPoint {
+    /// From a query's optional `asOf` and `atPosition` (at most one of them).
+    pub fn from_args(
+        as_of: Option<DateTime<Utc>>,
+        at_position: Option<u64>,
+    ) -> Result<AuditPoint, AuditError> {
+        match (as_of, at_position) {
+            (None, None) => Ok(AuditPoint::Now),
+            (Some(t), None) => Ok(AuditPoint::AsOf(t)),
+            (None, Some(p)) => Ok(AuditPoint::AtPosition(p)),
+            (Some(_), Some(_)) => Err(AuditError::Invalid(
+                "give either `asOf` or `atPosition`, not both".into(),
+            )),
+        }
+    }
+}
+
+/// A read model at a moment, and what reading it cost.
+#[derive(Clone, Debug)]
+pub struct PointRead {
+    /// The model (its `position()` says which log position it stands at).
+    pub model: Arc<ReadModel>,
+    /// The position of the snapshot (or live model) it started from.
+    pub base_position: u64,
+    /// How many events were replayed from the log on top of that (0 for now).
+    pub replayed: u64,
+}
+
+/// The read model at `point`, from the projector's snapshots plus the tail.
+pub async fn model_at(projector: &Projector, point: AuditPoint) -> Result<PointRead, AuditError> {
+    let read = match point {
+        AuditPoint::Now => {
+            let model = projector.current();
+            return Ok(PointRead {
+                base_position: model.position(),
+                model,
+                replayed: 0,
+            });
+        }
+        AuditPoint::AsOf(t) => projector.as_of(t).await?,
+        AuditPoint::AtPosition(p) => projector.at_position(p).await?,
+    };
+    Ok(PointRead {
+        model: read.model,
+        base_position: read.base_position,
+        replayed: read.replayed,
+    })
+}
