@@ -1,0 +1,237 @@
+//! Live feeds for members: a hub's events (catch-up from a position, then live) and a
+//! distribution's status (now, then after each change).
+
+use super::context::{projector, require_hub_member, store, READ_YOUR_WRITES_TIMEOUT};
+use super::enums::DistributionStatus;
+use crate::error::ApiError;
+use async_graphql::{Context, SimpleObject, Subscription};
+use chrono::{DateTime, Utc};
+use cohub_domain::distribution::{DistributionState, Position};
+use cohub_domain::{DistributionId, DomainEvent, HubId, Names};
+use cohub_store::Envelope;
+use futures::{Stream, StreamExt};
+use uuid::Uuid;
+
+/// Who did something, as recorded on an event.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct EventActor {
+    /// The member who acted.
+    pub member_id: Uuid,
+    /// Their name ("someone" if unknown).
+    pub member_name: String,
+    /// Their organisation at the time, if any.
+    pub organisation_id: Option<Uuid>,
+    /// Its name.
+    pub organisation_name: Option<String>,
+    /// Their role at the time.
+    pub role: String,
+}
+
+/// One event of a hub's log.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct HubEvent {
+    /// Global position in the log (resume with `afterPosition` set to the last one seen).
+    pub position: u64,
+    /// Sequence in the hub's hash chain.
+    pub hub_seq: u64,
+    /// The event's id.
+    pub event_id: Uuid,
+    /// When it was recorded.
+    pub at: DateTime<Utc>,
+    /// The aggregate stream, e.g. `problem-<uuid>`.
+    pub stream_id: String,
+    /// The stream's version after this event.
+    pub stream_version: u64,
+    /// The event type, e.g. `PerspectiveAdded`.
+    pub event_type: String,
+    /// Who did it.
+    pub actor: EventActor,
+    /// What happened, in plain words.
+    pub summary: String,
+    /// Hex SHA-256 of this event in the hub's chain.
+    pub hash: String,
+}
+
+/// A distribution's status at one moment.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct DistributionStatusUpdate {
+    /// The distribution.
+    pub distribution_id: Uuid,
+    /// Its status.
+    pub status: DistributionStatus,
+    /// The latest version.
+    pub version: u32,
+    /// The version agreed most recently, if any.
+    pub agreed_version: Option<u32>,
+    /// Parties of the latest version that consented to it.
+    pub consented_parties: Vec<Uuid>,
+    /// Parties of the latest version that have not (or no longer) consented to it.
+    pub missing_consents: Vec<Uuid>,
+    /// Organisations whose current position on the latest version is an objection.
+    pub objecting_parties: Vec<Uuid>,
+    /// The event that brought it here.
+    pub event_type: String,
+    /// That event's global position.
+    pub position: u64,
+    /// When it was recorded.
+    pub at: DateTime<Utc>,
+}
+
+fn status_of(state: &DistributionState, envelope: &Envelope) -> DistributionStatusUpdate {
+    let missing = state.missing_consents();
+    let (consented, objecting) = match state.latest() {
+        Some(latest) => {
+            let positions = state.positions_on(latest.version);
+            (
+                latest
+                    .terms
+                    .parties
+                    .iter()
+                    .filter(|p| {
+                        matches!(
+                            positions.get(p).map(|r| &r.position),
+                            Some(Position::Consented)
+                        )
+                    })
+                    .map(|p| p.uuid())
+                    .collect(),
+                state
+                    .open_objections()
+                    .into_iter()
+                    .map(|r| r.organisation_id.uuid())
+                    .collect(),
+            )
+        }
+        None => (Vec::new(), Vec::new()),
+    };
+    DistributionStatusUpdate {
+        distribution_id: state.distribution_id.uuid(),
+        status: state.status.into(),
+        version: state.version(),
+        agreed_version: state.agreed().map(|a| a.version),
+        consented_parties: consented,
+        missing_consents: missing.into_iter().map(|p| p.uuid()).collect(),
+        objecting_parties: objecting,
+        event_type: envelope.event_type.clone(),
+        position: envelope.position,
+        at: envelope.recorded_at,
+    }
+}
+
+/// Live feeds (graphql-ws at `/graphql`). Members of the hub only.
+#[derive(Debug, Default)]
+pub struct LiveSubscription;
+
+#[Subscription]
+impl LiveSubscription {
+    /// A hub's events after `afterPosition` (a global log position; 0, the default, replays
+    /// the hub's whole history), then each new one as it is recorded. Each comes once the
+    /// read models include it, with a plain-language summary. Members of the hub only.
+    async fn hub_events(
+        &self,
+        ctx: &Context<'_>,
+        hub_id: Uuid,
+        #[graphql(default = 0)] after_position: u64,
+    ) -> Result<impl Stream<Item = Result<HubEvent, async_graphql::Error>>, ApiError> {
+        let hub = HubId::from_uuid(hub_id);
+        require_hub_member(ctx, hub)?;
+        let projector = projector(ctx)?;
+        let live = store(ctx)?.subscribe(after_position);
+        Ok(live
+            .filter(move |item| {
+                futures::future::ready(match item {
+                    Ok(e) => e.hub_id == hub_id,
+                    Err(_) => true,
+                })
+            })
+            .then(move |item| {
+                let projector = projector.clone();
+                async move {
+                    let envelope = item.map_err(ApiError::from)?;
+                    let event: DomainEvent =
+                        cohub_command::decode(&envelope).map_err(ApiError::from)?;
+                    let model = projector
+                        .wait_for(envelope.position, READ_YOUR_WRITES_TIMEOUT)
+                        .await
+                        .map_err(ApiError::from)?;
+                    let names = model.hub(hub);
+                    let member = cohub_domain::MemberId::from_uuid(envelope.actor.member_id);
+                    let organisation = envelope
+                        .actor
+                        .organisation_id
+                        .map(cohub_domain::OrganisationId::from_uuid);
+                    Ok(HubEvent {
+                        position: envelope.position,
+                        hub_seq: envelope.hub_seq,
+                        event_id: envelope.event_id,
+                        at: envelope.recorded_at,
+                        stream_id: envelope.stream_id.clone(),
+                        stream_version: envelope.stream_version,
+                        event_type: envelope.event_type.clone(),
+                        actor: EventActor {
+                            member_id: envelope.actor.member_id,
+                            member_name: names
+                                .and_then(|h| h.member_name(member))
+                                .unwrap_or_else(|| "someone".into()),
+                            organisation_id: envelope.actor.organisation_id,
+                            organisation_name: organisation
+                                .and_then(|o| names.and_then(|h| h.organisation_name(o))),
+                            role: envelope.actor.role.clone(),
+                        },
+                        summary: match names {
+                            Some(h) => event.summary(h),
+                            None => event.summary(&cohub_domain::names::NoNames),
+                        },
+                        hash: envelope.hash.clone(),
+                    })
+                }
+            })
+            .map(|r: Result<HubEvent, ApiError>| r.map_err(async_graphql::Error::from)))
+    }
+
+    /// A distribution's status now, then again after each event that changes it (an
+    /// amendment, a consent, an objection, the agreement, a withdrawal, a variation round).
+    /// Members of its hub only.
+    async fn distribution_status(
+        &self,
+        ctx: &Context<'_>,
+        distribution_id: Uuid,
+    ) -> Result<impl Stream<Item = Result<DistributionStatusUpdate, async_graphql::Error>>, ApiError>
+    {
+        let store = store(ctx)?;
+        let stream_id = DistributionId::from_uuid(distribution_id).stream_id();
+        let history = store.read_stream(&stream_id, 0).await?;
+        let Some(last) = history.last().cloned() else {
+            return Err(ApiError::NotFound(format!(
+                "there is no distribution {distribution_id}"
+            )));
+        };
+        let mut state = DistributionState::default();
+        for envelope in &history {
+            if let DomainEvent::Distribution(e) = cohub_command::decode(envelope)? {
+                state.apply(&e);
+            }
+        }
+        require_hub_member(ctx, state.hub_id)?;
+        let first = status_of(&state, &last);
+        let changes = store
+            .subscribe(last.position)
+            .filter(move |item| {
+                futures::future::ready(match item {
+                    Ok(e) => e.stream_id == stream_id,
+                    Err(_) => true,
+                })
+            })
+            .map(move |item| {
+                let envelope = item.map_err(ApiError::from)?;
+                if let DomainEvent::Distribution(e) =
+                    cohub_command::decode(&envelope).map_err(ApiError::from)?
+                {
+                    state.apply(&e);
+                }
+                Ok::<_, ApiError>(status_of(&state, &envelope))
+            })
+            .map(|r| r.map_err(async_graphql::Error::from));
+        Ok(futures::stream::once(futures::future::ready(Ok(first))).chain(changes))
+    }
+}

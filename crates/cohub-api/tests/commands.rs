@@ -1,0 +1,206 @@
+//! Mutations in process: the actor comes from the token, refusals carry their codes (and a
+//! broken rule its name), `expectedVersion` and idempotency keys, member-only reads, paging.
+
+mod common;
+
+use common::{code, TestApp};
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+const FOUND: &str = "mutation($input: FoundHubInput!, $v: Int) {
+  foundHub(input: $input, expectedVersion: $v) { receipt { streamVersion replayed } hub { id name members { id role } } } }";
+
+fn found_input(hub: Uuid) -> Value {
+    json!({ "hubId": hub, "name": "Test Hub", "purpose": { "text": "Testing together." },
+            "founderName": "Nadia", "organisation": { "name": "Public Health", "kind": "COMMISSIONER" } })
+}
+
+fn err(body: &Value) -> &Value {
+    &body["errors"][0]
+}
+
+#[tokio::test]
+async fn mutations_need_a_token_and_act_as_its_member() {
+    let app = TestApp::new();
+    let hub = Uuid::now_v7();
+    let anonymous = app
+        .gql(FOUND, json!({ "input": found_input(hub) }), None)
+        .await;
+    assert_eq!(code(&anonymous), "UNAUTHENTICATED");
+
+    let founder = Uuid::now_v7();
+    let body = app
+        .gql(
+            FOUND,
+            json!({ "input": found_input(hub) }),
+            Some(&app.token(founder)),
+        )
+        .await;
+    let hub_json = &body["data"]["foundHub"]["hub"];
+    assert_eq!(
+        hub_json["members"],
+        json!([{ "id": founder, "role": "FACILITATOR" }]),
+        "{body}"
+    );
+    // A generated hub id when none is given.
+    let mut input = found_input(hub);
+    input["hubId"] = Value::Null;
+    let body = app
+        .gql(FOUND, json!({ "input": input }), Some(&app.token(founder)))
+        .await;
+    let id: Uuid = body["data"]["foundHub"]["hub"]["id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(id.get_version_num(), 7);
+}
+
+#[tokio::test]
+async fn refusals_carry_codes_rules_and_plain_words() {
+    let app = TestApp::new();
+    let hub = Uuid::now_v7();
+    let founder = app.token(Uuid::now_v7());
+    app.gql(FOUND, json!({ "input": found_input(hub) }), Some(&founder))
+        .await;
+
+    // VALIDATION: an empty name.
+    let admit = "mutation($input: AdmitOrganisationInput!) { admitOrganisation(input: $input) { organisation { id } } }";
+    let body = app
+        .gql(
+            admit,
+            json!({ "input": { "hubId": hub, "name": " ", "kind": "INNOVATOR" } }),
+            Some(&founder),
+        )
+        .await;
+    assert_eq!(code(&body), "VALIDATION", "{body}");
+    // NOT_FOUND: no such hub.
+    let body = app
+        .gql(
+            admit,
+            json!({ "input": { "hubId": Uuid::now_v7(), "name": "Firm", "kind": "INNOVATOR" } }),
+            Some(&founder),
+        )
+        .await;
+    assert_eq!(code(&body), "NOT_FOUND", "{body}");
+    // FORBIDDEN: not a member of the hub.
+    let stranger = app.token(Uuid::now_v7());
+    let body = app
+        .gql(
+            admit,
+            json!({ "input": { "hubId": hub, "name": "Firm", "kind": "INNOVATOR" } }),
+            Some(&stranger),
+        )
+        .await;
+    assert_eq!(code(&body), "FORBIDDEN", "{body}");
+    // RULE: the hub must keep a facilitator.
+    let me: Uuid = app
+        .gql("{ viewer { memberId } }", json!({}), Some(&founder))
+        .await["data"]["viewer"]["memberId"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let body = app
+        .gql(
+            "mutation($input: ChangeMemberRoleInput!) { changeMemberRole(input: $input) { member { role } } }",
+            json!({ "input": { "hubId": hub, "memberId": me, "role": "MEMBER" } }),
+            Some(&founder),
+        )
+        .await;
+    assert_eq!(code(&body), "RULE", "{body}");
+    assert_eq!(
+        err(&body)["extensions"]["rule"],
+        "hub_must_keep_a_facilitator"
+    );
+    assert!(err(&body)["message"].as_str().unwrap().len() > 20);
+    // CONFLICT: a stale expectedVersion.
+    let body = app
+        .gql(
+            FOUND,
+            json!({ "input": found_input(hub), "v": 5 }),
+            Some(&founder),
+        )
+        .await;
+    assert_eq!(code(&body), "CONFLICT", "{body}");
+}
+
+#[tokio::test]
+async fn idempotency_keys_replay_the_first_receipt() {
+    let app = TestApp::new();
+    let hub = Uuid::now_v7();
+    let founder = app.token(Uuid::now_v7());
+    app.gql(FOUND, json!({ "input": found_input(hub) }), Some(&founder))
+        .await;
+    let q = "mutation($input: AdmitOrganisationInput!, $k: String) {
+      admitOrganisation(input: $input, idempotencyKey: $k) { receipt { eventIds replayed } organisation { id name } } }";
+    let vars =
+        json!({ "input": { "hubId": hub, "name": "Firm", "kind": "INNOVATOR" }, "k": "retry-1" });
+    let first = app.gql(q, vars.clone(), Some(&founder)).await;
+    let again = app.gql(q, vars, Some(&founder)).await;
+    let (a, b) = (
+        &first["data"]["admitOrganisation"],
+        &again["data"]["admitOrganisation"],
+    );
+    assert_eq!(a["receipt"]["replayed"], false, "{first}");
+    assert_eq!(b["receipt"]["replayed"], true, "{again}");
+    assert_eq!(a["receipt"]["eventIds"], b["receipt"]["eventIds"]);
+    assert_eq!(a["organisation"], b["organisation"]);
+    let orgs = app
+        .gql(
+            "query($h: UUID!) { hub(id: $h) { organisations { name } } }",
+            json!({ "h": hub }),
+            Some(&founder),
+        )
+        .await;
+    assert_eq!(
+        orgs["data"]["hub"]["organisations"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2,
+        "{orgs}"
+    );
+}
+
+#[tokio::test]
+async fn hubs_are_public_the_rest_is_for_members_and_pages_are_bounded() {
+    let app = TestApp::new();
+    let hub = Uuid::now_v7();
+    let founder = app.token(Uuid::now_v7());
+    app.gql(FOUND, json!({ "input": found_input(hub) }), Some(&founder))
+        .await;
+    let public = app
+        .gql(
+            "{ hubs { edges { node { id name purpose { text } } } } }",
+            json!({}),
+            None,
+        )
+        .await;
+    assert_eq!(
+        public["data"]["hubs"]["edges"][0]["node"]["name"], "Test Hub",
+        "{public}"
+    );
+    let q = "query($h: UUID!) { hub(id: $h) { name problems { edges { node { id } } } } }";
+    assert_eq!(
+        code(&app.gql(q, json!({ "h": hub }), None).await),
+        "UNAUTHENTICATED"
+    );
+    assert_eq!(
+        code(
+            &app.gql(q, json!({ "h": hub }), Some(&app.token(Uuid::now_v7())))
+                .await
+        ),
+        "FORBIDDEN"
+    );
+    let ok = app.gql(q, json!({ "h": hub }), Some(&founder)).await;
+    assert_eq!(ok["data"]["hub"]["problems"]["edges"], json!([]), "{ok}");
+    let too_many = app
+        .gql(
+            "query($h: UUID!) { hub(id: $h) { activity(first: 1000) { edges { cursor } } } }",
+            json!({ "h": hub }),
+            Some(&founder),
+        )
+        .await;
+    assert_eq!(code(&too_many), "LIMIT", "{too_many}");
+}
