@@ -2,6 +2,8 @@
 
 mod cmd;
 mod data_dir;
+mod progress;
+mod store_select;
 
 use clap::{Parser, Subcommand};
 
@@ -15,12 +17,24 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run the GraphQL server (GraphiQL at /graphql) on the data directory or PostgreSQL.
+    Serve(cmd::serve::Args),
     /// Write DOMAIN.md's Black Country example hub into a data directory.
     Demo(cmd::demo::Args),
     /// Recompute every hub's hash chain and report OK with the head, or the first bad position.
     Verify(cmd::verify::Args),
     /// Write the log (one hub or all) as JSON Lines, one envelope a line.
     Export(cmd::export::Args),
+    /// Fold the read models again from the whole log; check and replace the checkpoint.
+    Rebuild(cmd::rebuild::Args),
+    /// Issue a bearer token for a member, signed with the data directory's key.
+    Token(cmd::token::Args),
+    /// Restore a log from JSON Lines written by `cohub export` (checked first, all or nothing).
+    Import(cmd::import::Args),
+    /// Copy the whole log between stores (sled <-> PostgreSQL), then verify the target.
+    Migrate(cmd::migrate::Args),
+    /// Sign a hub's chain head (`sign`), or prove a signed head is still in the log (`prove`).
+    Checkpoint(cmd::checkpoint::Args),
 }
 
 fn main() -> std::process::ExitCode {
@@ -38,9 +52,15 @@ fn main() -> std::process::ExitCode {
         .expect("tokio runtime starts");
     let result = runtime.block_on(async move {
         match cli.command {
+            Command::Serve(args) => cmd::serve::run(args).await,
             Command::Demo(args) => cmd::demo::run(args).await,
             Command::Verify(args) => cmd::verify::run(args).await,
             Command::Export(args) => cmd::export::run(args).await,
+            Command::Import(args) => cmd::import::run(args).await,
+            Command::Migrate(args) => cmd::migrate::run(args).await,
+            Command::Token(args) => cmd::token::run(args).await,
+            Command::Rebuild(args) => cmd::rebuild::run(args).await,
+            Command::Checkpoint(args) => cmd::checkpoint::run(args).await,
         }
     });
     match result {

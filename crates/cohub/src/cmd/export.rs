@@ -5,6 +5,7 @@ use cohub_store::EventStore;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 /// How many envelopes are read from the store at a time.
 const PAGE: usize = 1000;
@@ -15,6 +16,9 @@ pub struct Args {
     /// The data directory holding the log.
     #[arg(long, env = "COHUB_DATA", default_value = DEFAULT_DATA_DIR)]
     data: PathBuf,
+    /// A PostgreSQL URL (`postgres://…`) to export from instead of the data directory.
+    #[arg(long, env = "COHUB_DATABASE_URL")]
+    store: Option<String>,
     /// Export only this hub (its UUID), in chain order; the whole global log if omitted.
     #[arg(long)]
     hub: Option<uuid::Uuid>,
@@ -43,7 +47,15 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 }
 
 async fn export(args: Args) -> anyhow::Result<ExitCode> {
-    let store = DataDir::new(&args.data).open_existing_store().await?;
+    let store: Arc<dyn EventStore> = match &args.store {
+        Some(url) => crate::store_select::open_store(&args.data, Some(url)).await?,
+        None => Arc::new(DataDir::new(&args.data).open_existing_store().await?),
+    };
+    let total = match args.hub {
+        Some(hub) => store.chain_head(hub).await?.hub_seq,
+        None => store.head_position().await?,
+    };
+    let bar = crate::progress::bar(Some(total), "export");
     let mut out: Box<dyn Write> = match &args.out {
         Some(path) => Box::new(std::io::BufWriter::new(std::fs::File::create(path)?)),
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
@@ -66,7 +78,9 @@ async fn export(args: Args) -> anyhow::Result<ExitCode> {
             out.write_all(b"\n")?;
             written += 1;
         }
+        bar.inc(page.len() as u64);
     }
+    bar.finish_and_clear();
     out.flush()?;
     if let Some(path) = &args.out {
         eprintln!("wrote {written} events to {}", path.display());

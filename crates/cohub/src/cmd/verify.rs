@@ -4,6 +4,7 @@ use crate::data_dir::{DataDir, DEFAULT_DATA_DIR};
 use cohub_store::{EventStore, Verification};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 /// Arguments of `cohub verify`.
 #[derive(Debug, clap::Args)]
@@ -11,6 +12,9 @@ pub struct Args {
     /// The data directory holding the log.
     #[arg(long, env = "COHUB_DATA", default_value = DEFAULT_DATA_DIR)]
     data: PathBuf,
+    /// A PostgreSQL URL (`postgres://…`) to verify instead of the data directory.
+    #[arg(long, env = "COHUB_DATABASE_URL")]
+    store: Option<String>,
     /// Verify only this hub (its UUID); all hubs if omitted.
     #[arg(long)]
     hub: Option<uuid::Uuid>,
@@ -18,14 +22,20 @@ pub struct Args {
 
 /// Prints one line per hub; exits 1 if any chain is broken.
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let store = DataDir::new(&args.data).open_existing_store().await?;
+    let store: Arc<dyn EventStore> = match &args.store {
+        Some(url) => crate::store_select::open_store(&args.data, Some(url)).await?,
+        None => Arc::new(DataDir::new(&args.data).open_existing_store().await?),
+    };
     let hubs = match args.hub {
         Some(h) => vec![h],
         None => store.hubs().await?,
     };
     let mut broken = 0usize;
+    let bar = crate::progress::bar(Some(hubs.len() as u64), "verify");
     for hub in &hubs {
-        match store.verify_hub(*hub).await? {
+        let verification = store.verify_hub(*hub).await?;
+        bar.inc(1);
+        bar.suspend(|| match verification {
             Verification::Ok(head) => {
                 println!("hub {hub}: OK, {} events, head {}", head.hub_seq, head.hash)
             }
@@ -41,8 +51,9 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
                     .unwrap_or_default();
                 println!("hub {hub}: BROKEN at hub sequence {hub_seq}{at}: {reason}");
             }
-        }
+        });
     }
+    bar.finish_and_clear();
     if hubs.is_empty() {
         println!("no hubs in the log");
     }

@@ -1,0 +1,92 @@
+//! `cohub rebuild`: fold the read models again from the whole log, check them against the
+//! checkpoint the server keeps, and replace that checkpoint.
+
+use crate::data_dir::DEFAULT_DATA_DIR;
+use crate::{progress, store_select};
+use cohub_read::{checkpoint, ReadModel};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Envelopes read from the log per page.
+const PAGE: usize = 1000;
+
+/// Arguments of `cohub rebuild`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The data directory (its `read/` checkpoint is checked and replaced). Stop `cohub serve`
+    /// on it first: the embedded log has one owner at a time.
+    #[arg(long, env = "COHUB_DATA", default_value = DEFAULT_DATA_DIR)]
+    data: PathBuf,
+    /// Read the log from PostgreSQL instead of the data directory's sled log.
+    #[arg(
+        long = "store",
+        env = "COHUB_DATABASE_URL",
+        value_name = "POSTGRES_URL"
+    )]
+    store_url: Option<String>,
+    /// Only compare with the checkpoint; do not replace it.
+    #[arg(long)]
+    check: bool,
+}
+
+/// Folds the log, compares, writes. Exits 1 if the checkpoint disagrees with the log.
+pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let opened = store_select::open(&args.data, args.store_url.as_deref()).await?;
+    let store = opened.shared();
+    let head = store.head_position().await?;
+    let bar = progress::bar(Some(head), "rebuild");
+    let mut model = ReadModel::new();
+    loop {
+        let page = store.read_all(model.position(), PAGE).await?;
+        if page.is_empty() {
+            break;
+        }
+        for envelope in &page {
+            model.apply(envelope)?;
+        }
+        bar.set_position(model.position());
+    }
+    bar.finish_and_clear();
+    println!("rebuilt the read models from {} events", model.position());
+
+    let dir = args.data.join("read");
+    let mut agrees = true;
+    match checkpoint::read(&dir)? {
+        None => println!("no checkpoint to compare with in {}", dir.display()),
+        Some(saved) if saved.position > model.position() => {
+            agrees = false;
+            println!(
+                "the checkpoint is at position {}, beyond the log's head {}: it does not belong to this log",
+                saved.position,
+                model.position()
+            );
+        }
+        Some(saved) => {
+            // Bring the checkpoint up to the same position, then compare the whole model.
+            let mut caught_up = saved.model;
+            for envelope in store.read_all(saved.position, usize::MAX).await? {
+                caught_up.apply(&envelope)?;
+            }
+            agrees = caught_up == model;
+            println!(
+                "the checkpoint (position {}) plus the tail of the log {} the rebuilt read models",
+                saved.position,
+                if agrees {
+                    "is identical to"
+                } else {
+                    "DIFFERS from"
+                }
+            );
+        }
+    }
+    if !args.check {
+        let path = checkpoint::write(&dir, &model)?;
+        println!("wrote {}", path.display());
+    }
+    opened.close().await?;
+    Ok(if agrees {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}

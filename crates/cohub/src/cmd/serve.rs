@@ -1,0 +1,166 @@
+//! `cohub serve`: the GraphQL server on the chosen store, with projections and graceful shutdown.
+
+use crate::data_dir::DEFAULT_DATA_DIR;
+use crate::store_select;
+use cohub_api::{Api, ApiConfig, ApiDeps, OidcConfig, Readiness, StoreProbe, TokenIssuer};
+use cohub_read::{Projector, ProjectorConfig};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Arguments of `cohub serve`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The data directory: the sled log (unless --store names PostgreSQL), read-model
+    /// checkpoints and the token signing key.
+    #[arg(long, env = "COHUB_DATA", default_value = DEFAULT_DATA_DIR)]
+    data: PathBuf,
+    /// The address to listen on (port 0 picks a free port; the chosen one is printed).
+    #[arg(long, env = "COHUB_ADDR", default_value = "127.0.0.1:8080")]
+    addr: SocketAddr,
+    /// Use PostgreSQL as the event store instead of the embedded sled log.
+    #[arg(
+        long = "store",
+        env = "COHUB_DATABASE_URL",
+        value_name = "POSTGRES_URL"
+    )]
+    store_url: Option<String>,
+    /// Load DOMAIN.md's Black Country example hub if the store does not have it yet, and print
+    /// a ready-made token for each demo person.
+    #[arg(long)]
+    demo: bool,
+    /// An OpenID Connect issuer whose tokens are accepted (its exact `iss`).
+    #[arg(long, env = "COHUB_OIDC_ISSUER", requires = "oidc_jwks_url")]
+    oidc_issuer: Option<String>,
+    /// The issuer's JWKS URL (its public signing keys).
+    #[arg(long, env = "COHUB_OIDC_JWKS_URL", requires = "oidc_issuer")]
+    oidc_jwks_url: Option<String>,
+    /// The audience the issuer's tokens must carry.
+    #[arg(long, env = "COHUB_OIDC_AUDIENCE", default_value = "cohub")]
+    oidc_audience: String,
+    /// Refuse tokens made by `cohub token` (accept only the OIDC issuer's).
+    #[arg(long, env = "COHUB_NO_LOCAL_TOKENS")]
+    no_local_tokens: bool,
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+/// Runs the server until a shutdown signal, then drains requests, checkpoints the
+/// projections and closes the store.
+pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
+    std::fs::create_dir_all(&args.data)?;
+    let opened = store_select::open(&args.data, args.store_url.as_deref()).await?;
+    let store = opened.shared();
+
+    let demo_written = if args.demo {
+        Some(crate::cmd::demo::write_example(store.clone()).await?)
+    } else {
+        None
+    };
+
+    let projector = Arc::new(
+        Projector::start(
+            store.clone(),
+            ProjectorConfig {
+                checkpoint_dir: Some(args.data.join("read")),
+                ..ProjectorConfig::default()
+            },
+        )
+        .await?,
+    );
+    let commands = cohub_command::CommandService::new(store.clone());
+
+    let mut config = ApiConfig::new(args.addr, &args.data);
+    config.auth.accept_local_tokens = !args.no_local_tokens;
+    if let (Some(issuer), Some(jwks)) = (&args.oidc_issuer, &args.oidc_jwks_url) {
+        let mut oidc = OidcConfig::new(issuer.clone(), jwks.clone());
+        oidc.audience = args.oidc_audience.clone();
+        config.auth.oidc = Some(oidc);
+    }
+    let probe = projector.clone();
+    let readiness = Readiness::new()
+        .with("store", StoreProbe(store.clone()))
+        .with("projections", move || {
+            let projector = probe.clone();
+            async move {
+                match projector.lag().await {
+                    Ok(0) => Ok("caught up".to_string()),
+                    Ok(lag) => Err(format!("{lag} events behind the log")),
+                    Err(e) => Err(e.to_string()),
+                }
+            }
+        });
+    let api = Api::new(
+        &config,
+        ApiDeps {
+            store: store.clone(),
+            projector: projector.clone(),
+            commands,
+            readiness,
+        },
+    )?;
+
+    let listener = tokio::net::TcpListener::bind(args.addr).await?;
+    let addr = listener.local_addr()?;
+    println!("cohub listening on http://{addr}");
+    println!("  store:    {}", opened.describe(&args.data));
+    println!("  GraphiQL: http://{addr}/graphql");
+    if let Some(written) = demo_written {
+        print_demo_tokens(&args.data, written)?;
+    }
+    use std::io::Write;
+    std::io::stdout().flush()?;
+
+    cohub_api::serve(listener, api, shutdown_signal()).await?;
+
+    // In-flight requests have finished: fold what they appended, checkpoint, close the log.
+    let head = store.head_position().await.unwrap_or(0);
+    let _ = projector.wait_for(head, Duration::from_secs(5)).await;
+    if let Err(e) = projector.checkpoint().await {
+        tracing::warn!(error = %e, "could not write the final read-model checkpoint");
+    }
+    drop(projector);
+    opened.close().await?;
+    eprintln!("cohub stopped cleanly");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Prints a week-long token for every demo person, so GraphiQL can be tried at once.
+fn print_demo_tokens(data: &std::path::Path, written: u64) -> anyhow::Result<()> {
+    use cohub_domain::example;
+    if written > 0 {
+        println!(
+            "  demo:     loaded the {} ({written} events)",
+            example::HUB_NAME
+        );
+    } else {
+        println!("  demo:     the {} is already loaded", example::HUB_NAME);
+    }
+    println!("  hub id:   {}", example::HUB);
+    println!("  tokens (send as `Authorization: Bearer <token>`; GraphiQL: Headers tab):");
+    let issuer = TokenIssuer::open(data)?;
+    for person in example::people() {
+        let token = issuer.issue(person.id.uuid(), Duration::from_secs(7 * 24 * 3600))?;
+        println!("    {:<14} {:<20} {token}", person.key, person.name);
+    }
+    Ok(())
+}
