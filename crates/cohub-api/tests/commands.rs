@@ -204,3 +204,40 @@ async fn hubs_are_public_the_rest_is_for_members_and_pages_are_bounded() {
         .await;
     assert_eq!(code(&too_many), "LIMIT", "{too_many}");
 }
+
+#[tokio::test]
+async fn days_waited_is_counted_to_the_moment_read() {
+    let app = TestApp::new();
+    let hub = Uuid::now_v7();
+    let founder = app.token(Uuid::now_v7());
+    app.gql(FOUND, json!({ "input": found_input(hub) }), Some(&founder))
+        .await;
+    let t = |s: &str| json!({ "text": s });
+    let framed = app
+        .gql(
+            "mutation($input: FrameProblemInput!) { frameProblem(input: $input) { receipt { recordedAt } } }",
+            json!({ "input": { "hubId": hub, "framing": {
+                "title": t("Letters only in English"), "statement": t("Invitations are letters in English only."),
+                "affected": t("Residents with type 2 diabetes"), "place": t("Sandwell") } } }),
+            Some(&founder),
+        )
+        .await;
+    let at: chrono::DateTime<chrono::Utc> = framed["data"]["frameProblem"]["receipt"]["recordedAt"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{framed}"))
+        .parse()
+        .unwrap();
+    let waited = |body: &Value| {
+        body["data"]["hub"]["contributions"]["edges"][0]["node"]["daysWaited"].clone()
+    };
+    let query = "query($hub: UUID!, $asOf: DateTime) { hub(id: $hub, asOf: $asOf) {
+        contributions(unansweredOnly: true) { edges { node { kind daysWaited } } } } }";
+    let live = app.gql(query, json!({ "hub": hub }), Some(&founder)).await;
+    assert_eq!(waited(&live), json!(0), "{live}");
+    // As the hub will stand three days after the framing, if nobody answers it.
+    let later = (at + chrono::Duration::days(3) + chrono::Duration::minutes(1)).to_rfc3339();
+    let body = app
+        .gql(query, json!({ "hub": hub, "asOf": later }), Some(&founder))
+        .await;
+    assert_eq!(waited(&body), json!(3), "{body}");
+}

@@ -58,12 +58,33 @@ pub struct Scope {
     pub model: Arc<ReadModel>,
     /// The hub.
     pub hub: HubId,
+    /// The moment a past model stands at (`None`: the live model, now).
+    pub moment: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl Scope {
-    /// A scope.
+    /// A scope on the live model.
     pub fn new(model: Arc<ReadModel>, hub: HubId) -> Self {
-        Scope { model, hub }
+        Scope {
+            model,
+            hub,
+            moment: None,
+        }
+    }
+
+    /// A scope on a model as it stood at `moment` (`None`: live).
+    pub fn at(
+        model: Arc<ReadModel>,
+        hub: HubId,
+        moment: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Self {
+        Scope { model, hub, moment }
+    }
+
+    /// "Now" for this scope: the moment a past read stands at, else the server clock, so that
+    /// how long a contribution had waited is counted as it stood then.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.moment.unwrap_or_else(chrono::Utc::now)
     }
 
     /// A member's name, if the hub knows them.

@@ -77,19 +77,25 @@ pub fn require_hub_member(ctx: &Context<'_>, hub: HubId) -> Result<Authenticated
     Ok(auth)
 }
 
-/// The read model to answer from: the live one, or as of a past time or log position.
+/// The read model to answer from — the live one, or as of a past time or log position — and
+/// the moment it stands at (`None` for the live model): the time asked for, or the time the
+/// event at the position asked for was recorded.
 pub async fn model_at(
     ctx: &Context<'_>,
     as_of: Option<chrono::DateTime<chrono::Utc>>,
     at_position: Option<u64>,
-) -> Result<Arc<ReadModel>, ApiError> {
+) -> Result<(Arc<ReadModel>, Option<chrono::DateTime<chrono::Utc>>), ApiError> {
     let projector = projector(ctx)?;
     match (as_of, at_position) {
         (Some(_), Some(_)) => Err(ApiError::Validation(
             "give either `asOf` or `atPosition`, not both".into(),
         )),
-        (Some(time), None) => Ok(projector.as_of(time).await?.model),
-        (None, Some(position)) => Ok(projector.at_position(position).await?.model),
-        (None, None) => Ok(projector.current()),
+        (Some(time), None) => Ok((projector.as_of(time).await?.model, Some(time))),
+        (None, Some(position)) => {
+            let model = projector.at_position(position).await?.model;
+            let moment = model.recorded_until();
+            Ok((model, moment))
+        }
+        (None, None) => Ok((projector.current(), None)),
     }
 }

@@ -5,7 +5,6 @@ use super::common::{connection, read_page, Attribution, HeardStatus, Party, Plai
 use super::enums::ContributionKind;
 use async_graphql::connection::Connection;
 use async_graphql::SimpleObject;
-use chrono::Utc;
 use cohub_read::heard::ContributionRef;
 use uuid::Uuid;
 
@@ -46,7 +45,7 @@ pub fn contributions_connection(
     first: usize,
     after: Option<u64>,
 ) -> Connection<String, Contribution> {
-    let now = Utc::now();
+    let now = scope.now();
     let page = read_page(first, after);
     let items: Vec<_> = scope
         .model

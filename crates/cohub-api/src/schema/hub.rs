@@ -31,9 +31,14 @@ pub struct Hub {
 impl Hub {
     /// The hub `id` in `model`, if it exists there.
     pub fn load(model: Arc<ReadModel>, id: HubId) -> Option<Hub> {
+        Self::load_at(model, id, None)
+    }
+
+    /// The hub `id` in a model standing at `moment` (`None`: live), if it exists there.
+    pub fn load_at(model: Arc<ReadModel>, id: HubId, moment: Option<DateTime<Utc>>) -> Option<Hub> {
         model.hub(id)?;
         Some(Hub {
-            scope: Scope::new(model, id),
+            scope: Scope::at(model, id, moment),
         })
     }
 
@@ -495,8 +500,8 @@ impl HubQuery {
         as_of: Option<DateTime<Utc>>,
         at_position: Option<u64>,
     ) -> Result<Option<Hub>, ApiError> {
-        let model = model_at(ctx, as_of, at_position).await?;
-        Ok(Hub::load(model, HubId::from_uuid(id)))
+        let (model, moment) = model_at(ctx, as_of, at_position).await?;
+        Ok(Hub::load_at(model, HubId::from_uuid(id), moment))
     }
 
     /// A problem by id (now, or as of a past time or position). Members of its hub only.
@@ -507,12 +512,12 @@ impl HubQuery {
         as_of: Option<DateTime<Utc>>,
         at_position: Option<u64>,
     ) -> Result<Option<Problem>, ApiError> {
-        let model = model_at(ctx, as_of, at_position).await?;
+        let (model, moment) = model_at(ctx, as_of, at_position).await?;
         let Some(p) = model.problem(ProblemId::from_uuid(id)) else {
             return Ok(None);
         };
         require_hub_member(ctx, p.hub_id)?;
-        let scope = Scope::new(model.clone(), p.hub_id);
+        let scope = Scope::at(model.clone(), p.hub_id, moment);
         Ok(Some(Problem::of(&scope, p.id)))
     }
 
@@ -524,12 +529,12 @@ impl HubQuery {
         as_of: Option<DateTime<Utc>>,
         at_position: Option<u64>,
     ) -> Result<Option<Idea>, ApiError> {
-        let model = model_at(ctx, as_of, at_position).await?;
+        let (model, moment) = model_at(ctx, as_of, at_position).await?;
         let Some(i) = model.idea(IdeaId::from_uuid(id)) else {
             return Ok(None);
         };
         require_hub_member(ctx, i.hub_id)?;
-        let scope = Scope::new(model.clone(), i.hub_id);
+        let scope = Scope::at(model.clone(), i.hub_id, moment);
         Ok(Some(Idea::of(&scope, i.id)))
     }
 
@@ -542,12 +547,12 @@ impl HubQuery {
         as_of: Option<DateTime<Utc>>,
         at_position: Option<u64>,
     ) -> Result<Option<Distribution>, ApiError> {
-        let model = model_at(ctx, as_of, at_position).await?;
+        let (model, moment) = model_at(ctx, as_of, at_position).await?;
         let Some(d) = model.distribution(DistributionId::from_uuid(id)) else {
             return Ok(None);
         };
         require_hub_member(ctx, d.hub_id)?;
-        let scope = Scope::new(model.clone(), d.hub_id);
+        let scope = Scope::at(model.clone(), d.hub_id, moment);
         Ok(Some(Distribution::of(&scope, d.id)))
     }
 }
