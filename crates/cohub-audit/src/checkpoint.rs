@@ -32,16 +32,12 @@
 //! the log as it is now extends the checkpointed one. Rewriting any event at or before the
 //! checkpoint, even re-sealing the whole chain consistently, changes the hash at `hub_seq`.
 
-use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use cohub_store::{ChainHead, EventStore, Verification};
-use ed25519_dalek::pkcs8::{DecodePrivateKey, EncodePrivateKey};
 use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
 use serde::{Deserialize, Serialize};
-use thiserror::Error;
 use uuid::Uuid;
 
 use crate::error::AuditError;
@@ -99,28 +95,8 @@ pub fn canonical_bytes(
     .into_bytes()
 }
 
-/// Why the checkpoint key could not be loaded or created.
-#[derive(Debug, Error)]
-pub enum KeyError {
-    /// Reading or writing the key file failed.
-    #[error("could not {action} the checkpoint signing key {}: {source}", path.display())]
-    Io {
-        /// What was being done.
-        action: &'static str,
-        /// The file or directory.
-        path: PathBuf,
-        /// The I/O error.
-        source: std::io::Error,
-    },
-    /// The key file is not an Ed25519 PKCS#8 PEM key.
-    #[error("the checkpoint signing key {} is not an Ed25519 PKCS#8 PEM key: {reason}", path.display())]
-    Malformed {
-        /// The file.
-        path: PathBuf,
-        /// What was wrong.
-        reason: String,
-    },
-}
+/// Why the checkpoint key could not be loaded or created (the shared key-file error).
+pub use cohub_keys::KeyError;
 
 /// The server's checkpoint signing key.
 pub struct CheckpointSigner {
@@ -145,18 +121,7 @@ impl CheckpointSigner {
     /// Loads the key of `data_dir`, creating it (0600, in a 0700 `keys/`) if there is none.
     /// Safe to race with another process: the first key linked into place wins.
     pub fn open(data_dir: &Path) -> Result<CheckpointSigner, KeyError> {
-        let path = Self::key_path(data_dir);
-        let key = match fs::read_to_string(&path) {
-            Ok(pem) => parse_key(&path, &pem)?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => create_key(&path)?,
-            Err(source) => {
-                return Err(KeyError::Io {
-                    action: "read",
-                    path,
-                    source,
-                })
-            }
-        };
+        let key = cohub_keys::load_or_create(&Self::key_path(data_dir), "checkpoint signing key")?;
         Ok(Self::from_key(key))
     }
 
@@ -228,87 +193,6 @@ impl CheckpointKey {
 
 fn truncate_micros(t: DateTime<Utc>) -> DateTime<Utc> {
     DateTime::from_timestamp_micros(t.timestamp_micros()).unwrap_or(t)
-}
-
-fn parse_key(path: &Path, pem: &str) -> Result<SigningKey, KeyError> {
-    SigningKey::from_pkcs8_pem(pem).map_err(|e| KeyError::Malformed {
-        path: path.to_path_buf(),
-        reason: e.to_string(),
-    })
-}
-
-fn create_key(path: &Path) -> Result<SigningKey, KeyError> {
-    let dir = path.parent().expect("the key path has a parent");
-    let io = |action, path: &Path, source| KeyError::Io {
-        action,
-        path: path.to_path_buf(),
-        source,
-    };
-    create_private_dir(dir).map_err(|e| io("create the directory of", dir, e))?;
-    let key = SigningKey::generate(&mut rand::rngs::OsRng);
-    let pem = key
-        .to_pkcs8_pem(ed25519_dalek::pkcs8::spki::der::pem::LineEnding::LF)
-        .map_err(|e| KeyError::Malformed {
-            path: path.to_path_buf(),
-            reason: e.to_string(),
-        })?;
-    let tmp = dir.join(format!(
-        ".checkpoint-signing.key.{}.tmp",
-        Uuid::now_v7().simple()
-    ));
-    {
-        let mut file = private_file(&tmp).map_err(|e| io("create", path, e))?;
-        file.write_all(pem.as_bytes())
-            .and_then(|_| file.sync_all())
-            .map_err(|e| io("write", path, e))?;
-    }
-    let linked = fs::hard_link(&tmp, path);
-    let _ = fs::remove_file(&tmp);
-    match linked {
-        Ok(()) => {
-            if let Ok(d) = fs::File::open(dir) {
-                let _ = d.sync_all();
-            }
-            Ok(key)
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            let pem = fs::read_to_string(path).map_err(|e| io("read", path, e))?;
-            parse_key(path, &pem)
-        }
-        Err(e) => Err(io("create", path, e)),
-    }
-}
-
-#[cfg(unix)]
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    use std::os::unix::fs::DirBuilderExt;
-    fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-}
-
-#[cfg(not(unix))]
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    fs::create_dir_all(dir)
-}
-
-#[cfg(unix)]
-fn private_file(path: &Path) -> std::io::Result<fs::File> {
-    use std::os::unix::fs::OpenOptionsExt;
-    fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-}
-
-#[cfg(not(unix))]
-fn private_file(path: &Path) -> std::io::Result<fs::File> {
-    fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)
 }
 
 /// Verifies `hub`'s chain and signs its head as of `now`. Refuses an unknown hub, and a hub
@@ -520,6 +404,7 @@ fn decode_key(hex_key: &str) -> Result<VerifyingKey, &'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs;
 
     fn head() -> ChainHead {
         ChainHead {

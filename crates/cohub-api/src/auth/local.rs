@@ -8,13 +8,10 @@
 
 use super::{describe, Authenticated, AUDIENCE, ISSUER};
 use crate::error::ApiError;
-use ed25519_dalek::pkcs8::{DecodePrivateKey, EncodePrivateKey};
-use ed25519_dalek::SigningKey;
+use ed25519_dalek::pkcs8::EncodePrivateKey;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use thiserror::Error;
@@ -29,24 +26,9 @@ const KEY_FILE: &str = "keys/token-signing.key";
 /// Why the signing key could not be loaded, created or used.
 #[derive(Debug, Error)]
 pub enum KeyError {
-    /// Reading or writing the key file failed.
-    #[error("could not {action} the token signing key {}: {source}", path.display())]
-    Io {
-        /// What was being done (`read`, `create`, ...).
-        action: &'static str,
-        /// The file or directory.
-        path: PathBuf,
-        /// The I/O error.
-        source: std::io::Error,
-    },
-    /// The key file is not an Ed25519 PKCS#8 key.
-    #[error("the token signing key {} is not an Ed25519 PKCS#8 PEM key: {reason}", path.display())]
-    Malformed {
-        /// The file.
-        path: PathBuf,
-        /// What was wrong.
-        reason: String,
-    },
+    /// The key file could not be read, created, or is not an Ed25519 key.
+    #[error(transparent)]
+    File(#[from] cohub_keys::KeyError),
     /// Signing a token failed.
     #[error("could not sign the token: {0}")]
     Sign(String),
@@ -89,22 +71,10 @@ impl TokenIssuer {
     /// file and linked into place only if no key exists, so both end up with the same key.
     pub fn open(data_dir: &Path) -> Result<TokenIssuer, KeyError> {
         let path = Self::key_path(data_dir);
-        let signing = match fs::read_to_string(&path) {
-            Ok(pem) => parse_key(&path, &pem)?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => create_key(&path)?,
-            Err(source) => {
-                return Err(KeyError::Io {
-                    action: "read",
-                    path,
-                    source,
-                })
-            }
-        };
-        warn_if_readable_by_others(&path);
-        let der = signing.to_pkcs8_der().map_err(|e| KeyError::Malformed {
-            path: path.clone(),
-            reason: e.to_string(),
-        })?;
+        let signing = cohub_keys::load_or_create(&path, "token signing key")?;
+        let der = signing
+            .to_pkcs8_der()
+            .map_err(|e| KeyError::Sign(e.to_string()))?;
         let public = signing.verifying_key().to_bytes();
         let kid = format!("{ISSUER}-{}", &hex::encode(Sha256::digest(public))[..16]);
         Ok(TokenIssuer {
@@ -185,117 +155,10 @@ impl LocalVerifier {
     }
 }
 
-fn parse_key(path: &Path, pem: &str) -> Result<SigningKey, KeyError> {
-    SigningKey::from_pkcs8_pem(pem).map_err(|e| KeyError::Malformed {
-        path: path.to_path_buf(),
-        reason: e.to_string(),
-    })
-}
-
-fn create_key(path: &Path) -> Result<SigningKey, KeyError> {
-    let dir = path.parent().expect("the key path has a parent");
-    create_private_dir(dir)?;
-    let signing = SigningKey::generate(&mut rand::rngs::OsRng);
-    let pem = signing
-        .to_pkcs8_pem(ed25519_dalek::pkcs8::spki::der::pem::LineEnding::LF)
-        .map_err(|e| KeyError::Malformed {
-            path: path.to_path_buf(),
-            reason: e.to_string(),
-        })?;
-    let tmp = dir.join(format!(
-        ".token-signing.key.{}.tmp",
-        Uuid::new_v4().simple()
-    ));
-    let io = |action, source| KeyError::Io {
-        action,
-        path: path.to_path_buf(),
-        source,
-    };
-    {
-        let mut file = private_file(&tmp).map_err(|e| io("create", e))?;
-        file.write_all(pem.as_bytes())
-            .and_then(|_| file.sync_all())
-            .map_err(|e| io("write", e))?;
-    }
-    let linked = fs::hard_link(&tmp, path);
-    let _ = fs::remove_file(&tmp);
-    match linked {
-        Ok(()) => {
-            if let Ok(d) = fs::File::open(dir) {
-                let _ = d.sync_all();
-            }
-            tracing::info!(path = %path.display(), "created a new token signing key");
-            Ok(signing)
-        }
-        // Another process created the key first: use theirs.
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            let pem = fs::read_to_string(path).map_err(|e| io("read", e))?;
-            parse_key(path, &pem)
-        }
-        Err(e) => Err(io("create", e)),
-    }
-}
-
-#[cfg(unix)]
-fn create_private_dir(dir: &Path) -> Result<(), KeyError> {
-    use std::os::unix::fs::DirBuilderExt;
-    fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-        .map_err(|source| KeyError::Io {
-            action: "create the directory of",
-            path: dir.to_path_buf(),
-            source,
-        })
-}
-
-#[cfg(not(unix))]
-fn create_private_dir(dir: &Path) -> Result<(), KeyError> {
-    fs::create_dir_all(dir).map_err(|source| KeyError::Io {
-        action: "create the directory of",
-        path: dir.to_path_buf(),
-        source,
-    })
-}
-
-#[cfg(unix)]
-fn private_file(path: &Path) -> std::io::Result<fs::File> {
-    use std::os::unix::fs::OpenOptionsExt;
-    fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-}
-
-#[cfg(not(unix))]
-fn private_file(path: &Path) -> std::io::Result<fs::File> {
-    fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)
-}
-
-#[cfg(unix)]
-fn warn_if_readable_by_others(path: &Path) {
-    use std::os::unix::fs::PermissionsExt;
-    if let Ok(meta) = fs::metadata(path) {
-        if meta.permissions().mode() & 0o077 != 0 {
-            tracing::warn!(
-                path = %path.display(),
-                "the token signing key is readable by other users; `chmod 600` it"
-            );
-        }
-    }
-}
-
-#[cfg(not(unix))]
-fn warn_if_readable_by_others(_path: &Path) {}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs;
 
     #[test]
     fn creates_once_and_reloads_the_same_key() {
@@ -350,6 +213,9 @@ mod tests {
         fs::create_dir_all(path.parent().unwrap()).unwrap();
         fs::write(&path, "not a key").unwrap();
         let err = TokenIssuer::open(dir.path()).unwrap_err();
-        assert!(matches!(err, KeyError::Malformed { .. }), "{err}");
+        assert!(
+            matches!(err, KeyError::File(cohub_keys::KeyError::Malformed { .. })),
+            "{err}"
+        );
     }
 }
