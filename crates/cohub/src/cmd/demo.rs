@@ -16,20 +16,24 @@ pub struct Args {
     data: PathBuf,
 }
 
-/// Plays every step of the example through the domain into the store, unless the example hub
-/// is already there. Returns how many events were written (0 if it was there).
+/// Plays every step of the example through the domain into the store. Each step carries its
+/// own idempotency key, so a load that was interrupted (a crash, a kill during start-up)
+/// resumes where it stopped: steps already in the log answer with their first receipt and
+/// append nothing. Returns how many events were written (0 if the hub was complete).
 pub async fn write_example(store: Arc<dyn EventStore>) -> anyhow::Result<u64> {
-    if store.chain_head(example::HUB.uuid()).await?.hub_seq > 0 {
-        return Ok(0);
-    }
     let service = CommandService::new(store.clone());
     let mut written = 0u64;
-    for step in example::steps() {
+    for (i, step) in example::steps().into_iter().enumerate() {
         let outcome = service
-            .execute(Submission::new(step.actor, step.command.clone()))
+            .execute(Submission {
+                idempotency_key: Some(format!("cohub-demo-step-{i}")),
+                ..Submission::new(step.actor, step.command.clone())
+            })
             .await
             .map_err(|e| anyhow::anyhow!("demo step {:?} was refused: {e}", step.note))?;
-        written += outcome.receipt.event_ids.len() as u64;
+        if !outcome.replayed {
+            written += outcome.receipt.event_ids.len() as u64;
+        }
     }
     Ok(written)
 }
