@@ -11,7 +11,15 @@ use std::sync::Arc;
 use uuid::Uuid;
 
 /// How many times a command is re-decided when another writer moved its stream on first.
-const ATTEMPTS: usize = 5;
+const ATTEMPTS: u32 = 8;
+
+/// Waits a random time, growing with each attempt (up to 2^attempt ms, at most 128 ms), so
+/// that writers racing on one stream spread out instead of colliding again in step.
+async fn back_off(attempt: u32) {
+    let ceiling_ms = 1u64 << attempt.min(7);
+    let jitter = rand::random::<u64>() % (ceiling_ms * 1000);
+    tokio::time::sleep(std::time::Duration::from_micros(jitter)).await;
+}
 
 /// The server clock, injectable for tests.
 pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
@@ -168,6 +176,7 @@ impl CommandService {
                     if submission.expected_version.is_none() && attempt < ATTEMPTS =>
                 {
                     tracing::debug!(attempt, "stream moved on while deciding; deciding again");
+                    back_off(attempt).await;
                     continue;
                 }
                 Err(StoreError::IdempotencyMismatch { .. })
