@@ -43,6 +43,19 @@ pub struct Args {
     /// Refuse tokens made by `cohub token` (accept only the OIDC issuer's).
     #[arg(long, env = "COHUB_NO_LOCAL_TOKENS")]
     no_local_tokens: bool,
+    /// Sustained requests per minute one member may make (beyond it: LIMIT, HTTP 429).
+    #[arg(long, env = "COHUB_MEMBER_RATE", default_value_t = 600)]
+    member_rate: u32,
+    /// Sustained requests per minute one anonymous client address may make.
+    #[arg(long, env = "COHUB_ANONYMOUS_RATE", default_value_t = 120)]
+    anonymous_rate: u32,
+    /// A header, set by a trusted reverse proxy, naming the client's address (e.g.
+    /// `x-forwarded-for`). Only behind such a proxy: otherwise clients could choose their own.
+    #[arg(long, env = "COHUB_CLIENT_IP_HEADER")]
+    client_ip_header: Option<String>,
+    /// Turn rate limiting off (for benchmarks only).
+    #[arg(long, env = "COHUB_NO_RATE_LIMIT")]
+    no_rate_limit: bool,
 }
 
 /// Resolves on Ctrl-C or SIGTERM.
@@ -91,6 +104,10 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
 
     let mut config = ApiConfig::new(args.addr, &args.data);
     config.auth.accept_local_tokens = !args.no_local_tokens;
+    config.rate_limit.enabled = !args.no_rate_limit;
+    config.rate_limit.member_per_minute = args.member_rate;
+    config.rate_limit.anonymous_per_minute = args.anonymous_rate;
+    config.rate_limit.client_ip_header = args.client_ip_header.clone();
     if let (Some(issuer), Some(jwks)) = (&args.oidc_issuer, &args.oidc_jwks_url) {
         let mut oidc = OidcConfig::new(issuer.clone(), jwks.clone());
         oidc.audience = args.oidc_audience.clone();
