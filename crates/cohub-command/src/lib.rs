@@ -9,10 +9,12 @@
 
 #![warn(missing_docs)]
 
+mod cache;
 mod error;
 mod load;
 mod service;
 
+pub use cache::StreamCache;
 pub use error::CommandError;
 pub use load::{decode, Loaded};
 pub use service::{Clock, CommandService, Outcome, Submission};

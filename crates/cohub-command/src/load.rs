@@ -1,5 +1,6 @@
 //! Loading the aggregate states a command needs by folding their streams.
 
+use crate::cache::StreamCache;
 use crate::error::CommandError;
 use cohub_domain::distribution::DistributionCommand;
 use cohub_domain::idea::IdeaCommand;
@@ -26,23 +27,30 @@ pub fn decode(envelope: &Envelope) -> Result<DomainEvent, DomainError> {
     })
 }
 
-/// Folds one stream into `world`; returns the stream's version.
+/// Folds one stream (from the cache's state plus the stream's tail) into `world`; returns the
+/// stream's version.
 async fn fold_stream(
     store: &dyn EventStore,
+    cache: &StreamCache,
     stream_id: &str,
     world: &mut World,
 ) -> Result<u64, CommandError> {
-    let envelopes = store.read_stream(stream_id, 0).await?;
-    for envelope in &envelopes {
-        world.apply(&decode(envelope)?);
-    }
-    Ok(envelopes.last().map_or(0, |e| e.stream_version))
+    let (version, folded) = cache.fold(store, stream_id).await?;
+    world.hubs.extend(folded.hubs);
+    world.problems.extend(folded.problems);
+    world.ideas.extend(folded.ideas);
+    world.distributions.extend(folded.distributions);
+    Ok(version)
 }
 
 /// Loads the target stream, the problem or idea it refers to, and the hub.
-pub async fn load(store: &dyn EventStore, command: &DomainCommand) -> Result<Loaded, CommandError> {
+pub async fn load(
+    store: &dyn EventStore,
+    cache: &StreamCache,
+    command: &DomainCommand,
+) -> Result<Loaded, CommandError> {
     let mut world = World::new();
-    let target_version = fold_stream(store, &command.stream_id(), &mut world).await?;
+    let target_version = fold_stream(store, cache, &command.stream_id(), &mut world).await?;
     // The referenced aggregate: named by a creating command, otherwise found through the target.
     let referenced = match command {
         DomainCommand::Idea(IdeaCommand::ProposeIdea { problem_id, .. }) => {
@@ -62,12 +70,12 @@ pub async fn load(store: &dyn EventStore, command: &DomainCommand) -> Result<Loa
         _ => None,
     };
     if let Some(stream) = referenced {
-        fold_stream(store, &stream, &mut world).await?;
+        fold_stream(store, cache, &stream, &mut world).await?;
     }
     let hub_id = world.hub_of(command);
     if let Some(hub) = hub_id {
         if !matches!(command, DomainCommand::Hub(_)) {
-            fold_stream(store, &hub.stream_id(), &mut world).await?;
+            fold_stream(store, cache, &hub.stream_id(), &mut world).await?;
         }
     }
     Ok(Loaded {

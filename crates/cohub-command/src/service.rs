@@ -1,5 +1,6 @@
 //! Executing one command: idempotency, load, decide, append, retry on a stale version.
 
+use crate::cache::StreamCache;
 use crate::error::CommandError;
 use crate::load::load;
 use chrono::{DateTime, Utc};
@@ -69,6 +70,7 @@ pub struct Outcome {
 pub struct CommandService {
     store: Arc<dyn EventStore>,
     clock: Clock,
+    cache: Arc<StreamCache>,
 }
 
 impl std::fmt::Debug for CommandService {
@@ -85,7 +87,11 @@ impl CommandService {
 
     /// A service on `store` with a given clock (tests and replays).
     pub fn with_clock(store: Arc<dyn EventStore>, clock: Clock) -> Self {
-        Self { store, clock }
+        Self {
+            store,
+            clock,
+            cache: Arc::new(StreamCache::default()),
+        }
     }
 
     /// The store this service appends to.
@@ -99,7 +105,7 @@ impl CommandService {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let loaded = load(self.store.as_ref(), &submission.command).await?;
+            let loaded = load(self.store.as_ref(), &self.cache, &submission.command).await?;
             if let (Some(key), Some(hub)) = (&submission.idempotency_key, loaded.hub_id) {
                 if let Some(receipt) = self.store.idempotent_receipt(hub.uuid(), key).await? {
                     return Ok(Outcome {
