@@ -8,6 +8,7 @@
 
 #![warn(missing_docs)]
 
+pub mod acknowledgement;
 pub mod actor;
 pub mod codec;
 pub mod command;

@@ -211,21 +211,14 @@ pub fn decide(
                         .by
                 }
             };
-            if contributor == actor {
-                return Err(DomainError::rule_broken(
-                    Rule::NoSelfAcknowledgement,
-                    "You cannot acknowledge your own contribution; acknowledgement is for other people's.",
-                ));
-            }
-            if state
-                .acknowledgements
-                .iter()
-                .any(|a| a.contribution == *contribution && a.by == actor)
-            {
-                return Err(DomainError::conflict(
-                    "You have already acknowledged this contribution.",
-                ));
-            }
+            crate::acknowledgement::check(
+                contributor,
+                actor,
+                state
+                    .acknowledgements
+                    .iter()
+                    .any(|a| a.contribution == *contribution && a.by == actor),
+            )?;
             Ok(vec![IdeaEvent::IdeaContributionAcknowledged(
                 IdeaContributionAcknowledged {
                     idea_id,

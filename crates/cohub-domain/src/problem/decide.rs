@@ -177,21 +177,14 @@ pub fn decide(
                         .by
                 }
             };
-            if author == actor {
-                return Err(DomainError::rule_broken(
-                    Rule::NoSelfAcknowledgement,
-                    "You cannot acknowledge your own contribution; acknowledgement is for other people's.",
-                ));
-            }
-            if state
-                .acknowledgements
-                .iter()
-                .any(|a| a.contribution == *contribution && a.by == actor)
-            {
-                return Err(DomainError::conflict(
-                    "You have already acknowledged this contribution.",
-                ));
-            }
+            crate::acknowledgement::check(
+                author,
+                actor,
+                state
+                    .acknowledgements
+                    .iter()
+                    .any(|a| a.contribution == *contribution && a.by == actor),
+            )?;
             Ok(vec![ProblemEvent::ProblemContributionAcknowledged(
                 ProblemContributionAcknowledged {
                     problem_id,
