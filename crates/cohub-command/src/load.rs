@@ -4,7 +4,7 @@ use crate::cache::StreamCache;
 use crate::error::CommandError;
 use cohub_domain::distribution::DistributionCommand;
 use cohub_domain::idea::IdeaCommand;
-use cohub_domain::{DomainCommand, DomainError, DomainEvent, EncodedEvent, HubId, World};
+use cohub_domain::{DomainCommand, DomainError, DomainEvent, HubId, World};
 use cohub_store::{Envelope, EventStore};
 
 /// The states loaded for one command, and the target stream's version they were read at.
@@ -20,11 +20,11 @@ pub struct Loaded {
 
 /// Decodes a stored envelope into its domain event (upcasting old schema versions).
 pub fn decode(envelope: &Envelope) -> Result<DomainEvent, DomainError> {
-    DomainEvent::decode(&EncodedEvent {
-        event_type: envelope.event_type.clone(),
-        schema_version: envelope.schema_version,
-        payload: envelope.payload.clone(),
-    })
+    DomainEvent::from_payload(
+        &envelope.event_type,
+        envelope.schema_version,
+        envelope.payload.clone(),
+    )
 }
 
 /// Folds one stream (from the cache's state plus the stream's tail) into `world`; returns the

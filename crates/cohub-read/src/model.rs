@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use cohub_domain::{DistributionId, DomainEvent, EncodedEvent, HubId, IdeaId, ProblemId};
+use cohub_domain::{DistributionId, DomainEvent, HubId, IdeaId, ProblemId};
 use cohub_store::Envelope;
 use serde::{Deserialize, Serialize};
 
@@ -35,11 +35,11 @@ pub struct ReadModel {
 
 /// Decodes an envelope's event (upcasting old schema versions).
 pub fn decode(envelope: &Envelope) -> Result<DomainEvent, ReadError> {
-    DomainEvent::decode(&EncodedEvent {
-        event_type: envelope.event_type.clone(),
-        schema_version: envelope.schema_version,
-        payload: envelope.payload.clone(),
-    })
+    DomainEvent::from_payload(
+        &envelope.event_type,
+        envelope.schema_version,
+        envelope.payload.clone(),
+    )
     .map_err(|e| ReadError::Decode {
         position: envelope.position,
         event_type: envelope.event_type.clone(),
