@@ -17,26 +17,7 @@ macro_rules! contract_checks {
     )+};
 }
 
-contract_checks!(
-    append_and_read_back,
-    expected_version_conflict_never_overwrites,
-    no_stream,
-    idempotent_retry_returns_first_receipt,
-    idempotency_mismatch,
-    idempotency_keys_are_per_hub,
-    idempotent_receipt_lookup,
-    wrong_hub,
-    empty_append_is_invalid,
-    rejections_leave_state_unchanged,
-    concurrent_appends_one_stream,
-    concurrent_appends_many_streams,
-    paging,
-    chain_head_matches_receipts,
-    verify_ok,
-    subscription_catches_up_and_follows,
-    import_writes_verbatim,
-    import_refuses_what_breaks_the_log,
-);
+cohub_store::for_each_contract_check!(contract_checks);
 
 /// `run_all` too, one schema per check, so a check added to the suite is not missed here.
 #[tokio::test(flavor = "multi_thread")]

@@ -22,6 +22,34 @@ use uuid::Uuid;
 /// A store under test.
 pub type Store = Arc<dyn EventStore>;
 
+/// Calls the macro `$then!` with the name of every check of the suite: the one list that
+/// [`run_all`] and each backend's per-check tests expand, so a new check is added once.
+#[macro_export]
+macro_rules! for_each_contract_check {
+    ($then:ident) => {
+        $then!(
+            append_and_read_back,
+            expected_version_conflict_never_overwrites,
+            no_stream,
+            idempotent_retry_returns_first_receipt,
+            idempotency_mismatch,
+            idempotency_keys_are_per_hub,
+            idempotent_receipt_lookup,
+            wrong_hub,
+            empty_append_is_invalid,
+            rejections_leave_state_unchanged,
+            concurrent_appends_one_stream,
+            concurrent_appends_many_streams,
+            paging,
+            chain_head_matches_receipts,
+            verify_ok,
+            subscription_catches_up_and_follows,
+            import_writes_verbatim,
+            import_refuses_what_breaks_the_log,
+        );
+    };
+}
+
 /// Runs every check, each on a store from `make` (called once per check).
 pub async fn run_all<F, Fut, S>(make: F)
 where
@@ -35,26 +63,7 @@ where
             $check(Arc::new(make().await)).await;
         )+};
     }
-    run!(
-        append_and_read_back,
-        expected_version_conflict_never_overwrites,
-        no_stream,
-        idempotent_retry_returns_first_receipt,
-        idempotency_mismatch,
-        idempotency_keys_are_per_hub,
-        idempotent_receipt_lookup,
-        wrong_hub,
-        empty_append_is_invalid,
-        rejections_leave_state_unchanged,
-        concurrent_appends_one_stream,
-        concurrent_appends_many_streams,
-        paging,
-        chain_head_matches_receipts,
-        verify_ok,
-        subscription_catches_up_and_follows,
-        import_writes_verbatim,
-        import_refuses_what_breaks_the_log,
-    );
+    crate::for_each_contract_check!(run);
 }
 
 /// A fresh stream id.

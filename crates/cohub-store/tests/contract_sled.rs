@@ -12,101 +12,18 @@ fn fresh() -> (tempfile::TempDir, Arc<SledStore>) {
     (dir, Arc::new(store))
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn append_and_read_back() {
-    let (_dir, store) = fresh();
-    contract::append_and_read_back(store).await;
+/// One test per contract check, each on a fresh store.
+macro_rules! contract_checks {
+    ($($check:ident),+ $(,)?) => {$(
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $check() {
+            let (_dir, store) = fresh();
+            contract::$check(store).await;
+        }
+    )+};
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn expected_version_conflict_never_overwrites() {
-    let (_dir, store) = fresh();
-    contract::expected_version_conflict_never_overwrites(store).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn no_stream() {
-    let (_dir, store) = fresh();
-    contract::no_stream(store).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn idempotent_retry_returns_first_receipt() {
-    let (_dir, store) = fresh();
-    contract::idempotent_retry_returns_first_receipt(store).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn idempotency_mismatch() {
-    let (_dir, store) = fresh();
-    contract::idempotency_mismatch(store).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn idempotency_keys_are_per_hub() {
-    let (_dir, store) = fresh();
-    contract::idempotency_keys_are_per_hub(store).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn idempotent_receipt_lookup() {
-    let (_dir, store) = fresh();
-    contract::idempotent_receipt_lookup(store).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn wrong_hub() {
-    let (_dir, store) = fresh();
-    contract::wrong_hub(store).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn empty_append_is_invalid() {
-    let (_dir, store) = fresh();
-    contract::empty_append_is_invalid(store).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn rejections_leave_state_unchanged() {
-    let (_dir, store) = fresh();
-    contract::rejections_leave_state_unchanged(store).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn concurrent_appends_one_stream() {
-    let (_dir, store) = fresh();
-    contract::concurrent_appends_one_stream(store).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn concurrent_appends_many_streams() {
-    let (_dir, store) = fresh();
-    contract::concurrent_appends_many_streams(store).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn paging() {
-    let (_dir, store) = fresh();
-    contract::paging(store).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn chain_head_matches_receipts() {
-    let (_dir, store) = fresh();
-    contract::chain_head_matches_receipts(store).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn verify_ok() {
-    let (_dir, store) = fresh();
-    contract::verify_ok(store).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn subscription_catches_up_and_follows() {
-    let (_dir, store) = fresh();
-    contract::subscription_catches_up_and_follows(store).await;
-}
+cohub_store::for_each_contract_check!(contract_checks);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn run_all_on_fresh_stores() {
@@ -118,18 +35,6 @@ async fn run_all_on_fresh_stores() {
         async move { store }
     })
     .await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn import_writes_verbatim() {
-    let (_dir, store) = fresh();
-    contract::import_writes_verbatim(store).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn import_refuses_what_breaks_the_log() {
-    let (_dir, store) = fresh();
-    contract::import_refuses_what_breaks_the_log(store).await;
 }
 
 /// An import is durable on return: it survives reopening the store, and the reconstructed
