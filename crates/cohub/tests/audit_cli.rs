@@ -4,44 +4,17 @@
 //! rebuilt read models equal the original's, with no progress output on pipes.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+
+mod common;
+use common::{assert_quiet, cohub, s};
 use std::sync::Arc;
 
 use cohub_domain::example::{self, HUB};
 use cohub_store::{chain, Envelope, EventStore, SledStore};
 
-fn cohub(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cohub"))
-        .args(args)
-        .env_remove("COHUB_DATA")
-        .env_remove("COHUB_DATABASE_URL")
-        .stdin(Stdio::null())
-        .output()
-        .expect("run cohub")
-}
-
-/// Pipes must never see progress-bar output (escape codes or carriage returns).
-fn assert_quiet(args: &[&str], out: &Output) {
-    for (name, bytes) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
-        assert!(
-            !bytes.contains(&0x1b) && !bytes.contains(&b'\r'),
-            "{name} of piped `cohub {args:?}` holds terminal control output: {:?}",
-            String::from_utf8_lossy(bytes)
-        );
-    }
-}
-
+/// Runs a command that must succeed quietly, and returns its standard output.
 fn ok(args: &[&str]) -> String {
-    let out = cohub(args);
-    assert!(
-        out.status.success(),
-        "cohub {args:?} failed ({}):\nstdout: {}\nstderr: {}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_quiet(args, &out);
-    String::from_utf8(out.stdout).expect("utf-8 output")
+    String::from_utf8(common::ok(args).stdout).expect("utf-8 output")
 }
 
 /// Runs a command that must exit 1, and returns its standard output.
@@ -56,10 +29,6 @@ fn fails(args: &[&str]) -> String {
     );
     assert_quiet(args, &out);
     String::from_utf8(out.stdout).expect("utf-8 output")
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
 }
 
 fn demo(dir: &Path, name: &str) -> PathBuf {

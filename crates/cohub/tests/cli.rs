@@ -2,45 +2,10 @@
 //! migration sled → PostgreSQL → sled, and no progress-bar output on pipes.
 
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
-fn cohub(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cohub"))
-        .args(args)
-        .env_remove("COHUB_DATA")
-        .env_remove("COHUB_DATABASE_URL")
-        .stdin(Stdio::null())
-        .output()
-        .expect("run cohub")
-}
-
-fn ok(args: &[&str]) -> Output {
-    let out = cohub(args);
-    assert!(
-        out.status.success(),
-        "cohub {args:?} failed ({}):\nstdout: {}\nstderr: {}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_no_escape_codes(&out);
-    out
-}
-
-/// Pipes must never see progress-bar output (escape codes or carriage returns).
-fn assert_no_escape_codes(out: &Output) {
-    for (name, bytes) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
-        assert!(
-            !bytes.contains(&0x1b) && !bytes.contains(&b'\r'),
-            "{name} of a piped run holds terminal control output: {:?}",
-            String::from_utf8_lossy(bytes)
-        );
-    }
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
-}
+mod common;
+use common::{assert_quiet, cohub, ok, s};
 
 /// A data directory holding the demo hub, and its export.
 fn demo(dir: &Path) -> (std::path::PathBuf, Vec<u8>) {
@@ -109,7 +74,7 @@ fn import_from_stdin() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_no_escape_codes(&out);
+    assert_quiet(&["import", "-"], &out);
     assert_eq!(export_of(&restored), export);
 }
 
@@ -118,8 +83,9 @@ fn refused(tmp: &Path, name: &str, lines: Vec<String>, line: usize) {
     let file = tmp.join(format!("{name}.jsonl"));
     std::fs::write(&file, lines.join("\n") + "\n").expect("write");
     let target = tmp.join(format!("target-{name}"));
-    let out = cohub(&["import", "--data", s(&target), s(&file)]);
-    assert_no_escape_codes(&out);
+    let args = ["import", "--data", s(&target), s(&file)];
+    let out = cohub(&args);
+    assert_quiet(&args, &out);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{name}: refused ({stderr})");
     assert!(

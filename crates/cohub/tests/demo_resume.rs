@@ -1,14 +1,9 @@
 //! An interrupted demo load is finished by the next one, never left half-written.
 
 use cohub_store::{EventStore, SledStore};
-use std::process::Command;
 
-fn cohub(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_cohub"))
-        .args(args)
-        .output()
-        .expect("cohub runs")
-}
+mod common;
+use common::cohub;
 
 #[test]
 fn a_demo_load_cut_short_is_completed_by_the_next_run() {
