@@ -85,6 +85,9 @@ pub async fn token(data: &Path, member: Uuid) -> Result<String> {
     Ok(token)
 }
 
+/// The last line a cleanly stopping `cohub serve` writes to stderr.
+pub const STOPPED_CLEANLY: &str = "cohub stopped cleanly";
+
 /// A running `cohub serve` process.
 pub struct Server {
     child: Child,
@@ -245,7 +248,8 @@ impl Server {
         Ok(())
     }
 
-    /// Asks the process to stop (SIGTERM) and waits for it to exit.
+    /// Asks the process to stop (SIGTERM) and waits for it to exit. A clean stop must log no
+    /// panic (of any task, e.g. a cancelled checkpoint writer): that fails here.
     pub async fn stop(mut self) -> Result<ExitStatus> {
         let pid = self.child.id().context("the server already exited")?;
         let status = Command::new("kill")
@@ -263,6 +267,18 @@ impl Server {
                     tail(&self.log)
                 )
             })??;
+        if exit.success() {
+            // Everything before the last line has been collected once the last line has.
+            let deadline = Instant::now() + Duration::from_secs(5);
+            while !self.log().iter().any(|l| l.contains(STOPPED_CLEANLY))
+                && Instant::now() < deadline
+            {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            if let Some(panic) = self.log().iter().find(|l| l.contains("panicked")) {
+                bail!("cohub stopped, but logged a panic on the way: {panic}");
+            }
+        }
         Ok(exit)
     }
 

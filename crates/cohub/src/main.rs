@@ -1,5 +1,15 @@
 //! `cohub`: the command-line entry point. Each subcommand lives in its own file under `cmd/`.
 
+/// Writes a line to standard output like `println!`, but returns the write's `io::Result`
+/// instead of panicking when nobody reads any more (`cohub demo | head -1`): callers pass the
+/// error up with `?`, and `main` ends quietly on a broken pipe.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout().lock(), $($arg)*)
+    }};
+}
+
 mod cmd;
 mod data_dir;
 mod progress;
@@ -65,9 +75,22 @@ fn main() -> std::process::ExitCode {
     });
     match result {
         Ok(code) => code,
+        // The reader went away (`| head`): what it wanted was written; end quietly.
+        Err(err) if is_broken_pipe(&err) => std::process::ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("cohub: {err:#}");
             std::process::ExitCode::from(2)
         }
     }
+}
+
+/// Whether an error comes from writing to a closed pipe (directly or through serde_json).
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            || c.downcast_ref::<serde_json::Error>()
+                .and_then(|j| j.io_error_kind())
+                .is_some_and(|k| k == std::io::ErrorKind::BrokenPipe)
+    })
 }

@@ -72,7 +72,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
                 sign_head(opened.shared().as_ref(), &signer, hub, chrono::Utc::now()).await;
             opened.close().await?;
             let cp = signed?;
-            println!("{}", serde_json::to_string_pretty(&cp)?);
+            outln!("{}", serde_json::to_string_pretty(&cp)?)?;
             Ok(ExitCode::SUCCESS)
         }
         Action::Prove {
@@ -100,20 +100,20 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             let proof = prove(opened.shared().as_ref(), &signer.verifying_key(), &cp).await;
             opened.close().await?;
             let proof = proof?;
-            println!(
+            outln!(
                 "hub {} at hub sequence {}: {}: {}",
                 cp.hub_id,
                 cp.hub_seq,
                 if proof.ok { "OK" } else { "FAILED" },
                 proof.reason
-            );
+            )?;
             for c in &proof.checks {
-                println!(
+                outln!(
                     "  {:<9} {} {}",
                     c.name,
                     if c.ok { "ok    " } else { "FAILED" },
                     c.detail
-                );
+                )?;
             }
             Ok(if proof.ok {
                 ExitCode::SUCCESS

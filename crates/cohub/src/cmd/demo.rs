@@ -44,26 +44,26 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let written = write_example(Arc::new(store.clone())).await?;
     store.close().await?;
     if written == 0 {
-        println!(
+        outln!(
             "The {} is already in {}; nothing written.",
             example::HUB_NAME,
             args.data.display()
-        );
+        )?;
     } else {
-        println!(
+        outln!(
             "Wrote the {} ({written} events) into {}.",
             example::HUB_NAME,
             args.data.display()
-        );
+        )?;
     }
-    println!("hub {}", example::HUB);
+    outln!("hub {}", example::HUB)?;
     for person in example::people() {
-        println!(
+        outln!(
             "  {:<28} {:<12} {}",
             person.name,
             person.role.as_str(),
             person.id
-        );
+        )?;
     }
     Ok(ExitCode::SUCCESS)
 }

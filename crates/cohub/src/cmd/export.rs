@@ -28,25 +28,8 @@ pub struct Args {
 }
 
 /// Streams every envelope as one JSON object per line. A reader that stops early (`| head`)
-/// ends the export quietly.
+/// ends the export quietly (see `main`).
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
-    match export(args).await {
-        Err(e) if is_broken_pipe(&e) => Ok(ExitCode::SUCCESS),
-        other => other,
-    }
-}
-
-fn is_broken_pipe(e: &anyhow::Error) -> bool {
-    e.chain().any(|c| {
-        c.downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
-            || c.downcast_ref::<serde_json::Error>()
-                .and_then(|j| j.io_error_kind())
-                .is_some_and(|k| k == std::io::ErrorKind::BrokenPipe)
-    })
-}
-
-async fn export(args: Args) -> anyhow::Result<ExitCode> {
     let store: Arc<dyn EventStore> = match &args.store {
         Some(url) => crate::store_select::open_store(&args.data, Some(url)).await?,
         None => Arc::new(DataDir::new(&args.data).open_existing_store().await?),

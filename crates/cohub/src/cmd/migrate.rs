@@ -69,23 +69,24 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         let want = source.chain_head(*hub).await?;
         match target.verify_hub(*hub).await? {
             Verification::Ok(head) if head == want => {
-                println!(
+                outln!(
                     "hub {hub}: OK, {} events, head {} (same as the source)",
-                    head.hub_seq, head.hash
-                );
+                    head.hub_seq,
+                    head.hash
+                )?;
             }
             Verification::Ok(head) => {
                 bad += 1;
-                println!(
+                outln!(
                     "hub {hub}: MISMATCH: target head {} at sequence {}, source head {} at sequence {}",
                     head.hash, head.hub_seq, want.hash, want.hub_seq
-                );
+                )?;
             }
             Verification::Broken {
                 hub_seq, reason, ..
             } => {
                 bad += 1;
-                println!("hub {hub}: BROKEN on the target at hub sequence {hub_seq}: {reason}");
+                outln!("hub {hub}: BROKEN on the target at hub sequence {hub_seq}: {reason}")?;
             }
         }
         vbar.inc(1);
@@ -94,7 +95,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let copied = target.head_position().await?;
     if copied != total {
         bad += 1;
-        println!("the target ends at position {copied}, the source at {total}");
+        outln!("the target ends at position {copied}, the source at {total}")?;
     }
     eprintln!("migrated {copied} events in {} hubs", hubs.len());
     Ok(if bad == 0 {

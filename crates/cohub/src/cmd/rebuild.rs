@@ -47,19 +47,19 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         bar.set_position(model.position());
     }
     bar.finish_and_clear();
-    println!("rebuilt the read models from {} events", model.position());
+    outln!("rebuilt the read models from {} events", model.position())?;
 
     let dir = args.data.join("read");
     let mut agrees = true;
     match checkpoint::read(&dir)? {
-        None => println!("no checkpoint to compare with in {}", dir.display()),
+        None => outln!("no checkpoint to compare with in {}", dir.display())?,
         Some(saved) if saved.position > model.position() => {
             agrees = false;
-            println!(
+            outln!(
                 "the checkpoint is at position {}, beyond the log's head {}: it does not belong to this log",
                 saved.position,
                 model.position()
-            );
+            )?;
         }
         Some(saved) => {
             // Bring the checkpoint up to the same position, then compare the whole model.
@@ -68,7 +68,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
                 caught_up.apply(&envelope)?;
             }
             agrees = caught_up == model;
-            println!(
+            outln!(
                 "the checkpoint (position {}) plus the tail of the log {} the rebuilt read models",
                 saved.position,
                 if agrees {
@@ -76,12 +76,12 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
                 } else {
                     "DIFFERS from"
                 }
-            );
+            )?;
         }
     }
     if !args.check {
         let path = checkpoint::write(&dir, &model)?;
-        println!("wrote {}", path.display());
+        outln!("wrote {}", path.display())?;
     }
     opened.close().await?;
     Ok(if agrees {

@@ -138,9 +138,9 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
 
     let listener = tokio::net::TcpListener::bind(args.addr).await?;
     let addr = listener.local_addr()?;
-    println!("cohub listening on http://{addr}");
-    println!("  store:    {}", opened.describe(&args.data));
-    println!("  GraphiQL: http://{addr}/graphql");
+    let _ = outln!("cohub listening on http://{addr}");
+    let _ = outln!("  store:    {}", opened.describe(&args.data));
+    let _ = outln!("  GraphiQL: http://{addr}/graphql");
     if let Some(written) = demo_written {
         print_demo_tokens(&args.data, written)?;
     }
@@ -149,13 +149,12 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
 
     cohub_api::serve(listener, api, shutdown_signal()).await?;
 
-    // In-flight requests have finished: fold what they appended, checkpoint, close the log.
+    // In-flight requests have finished: fold what they appended, then stop the projector and
+    // wait for it (its last checkpoint is written before it ends, while the runtime still
+    // runs blocking work), then close the log.
     let head = store.head_position().await.unwrap_or(0);
     let _ = projector.wait_for(head, Duration::from_secs(5)).await;
-    if let Err(e) = projector.checkpoint().await {
-        tracing::warn!(error = %e, "could not write the final read-model checkpoint");
-    }
-    drop(projector);
+    projector.shutdown().await;
     opened.close().await?;
     eprintln!("cohub stopped cleanly");
     Ok(ExitCode::SUCCESS)
@@ -165,19 +164,19 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
 fn print_demo_tokens(data: &std::path::Path, written: u64) -> anyhow::Result<()> {
     use cohub_domain::example;
     if written > 0 {
-        println!(
+        let _ = outln!(
             "  demo:     loaded the {} ({written} events)",
             example::HUB_NAME
         );
     } else {
-        println!("  demo:     the {} is already loaded", example::HUB_NAME);
+        let _ = outln!("  demo:     the {} is already loaded", example::HUB_NAME);
     }
-    println!("  hub id:   {}", example::HUB);
-    println!("  tokens (send as `Authorization: Bearer <token>`; GraphiQL: Headers tab):");
+    let _ = outln!("  hub id:   {}", example::HUB);
+    let _ = outln!("  tokens (send as `Authorization: Bearer <token>`; GraphiQL: Headers tab):");
     let issuer = TokenIssuer::open(data)?;
     for person in example::people() {
         let token = issuer.issue(person.id.uuid(), Duration::from_secs(7 * 24 * 3600))?;
-        println!("    {:<14} {:<20} {token}", person.key, person.name);
+        let _ = outln!("    {:<14} {:<20} {token}", person.key, person.name);
     }
     Ok(())
 }

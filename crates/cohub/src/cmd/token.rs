@@ -17,6 +17,10 @@ pub struct Args {
     /// (`facilitator`, `champion`, `carers_lead`, ... — see `cohub demo`).
     #[arg(long)]
     member: String,
+    /// Make it an operator's token: the operator may verify every hub's chain and read every
+    /// hub's record (it acts in a hub only as the member it names, if that is one).
+    #[arg(long)]
+    operator: bool,
     /// How long the token is valid, in hours.
     #[arg(long, default_value_t = 24 * 7)]
     hours: u64,
@@ -41,7 +45,12 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let member = member_id(&args.member)?;
     std::fs::create_dir_all(&args.data)?;
     let issuer = TokenIssuer::open(&args.data)?;
-    let token = issuer.issue(member, Duration::from_secs(args.hours.saturating_mul(3600)))?;
-    println!("{token}");
+    let ttl = Duration::from_secs(args.hours.saturating_mul(3600));
+    let token = if args.operator {
+        issuer.issue_operator(member, ttl)?
+    } else {
+        issuer.issue(member, ttl)?
+    };
+    outln!("{token}")?;
     Ok(ExitCode::SUCCESS)
 }

@@ -37,7 +37,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         bar.inc(1);
         bar.suspend(|| match verification {
             Verification::Ok(head) => {
-                println!("hub {hub}: OK, {} events, head {}", head.hub_seq, head.hash)
+                outln!("hub {hub}: OK, {} events, head {}", head.hub_seq, head.hash)
             }
             Verification::Broken {
                 hub_seq,
@@ -49,13 +49,13 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
                 let at = position
                     .map(|p| format!(" (global position {p})"))
                     .unwrap_or_default();
-                println!("hub {hub}: BROKEN at hub sequence {hub_seq}{at}: {reason}");
+                outln!("hub {hub}: BROKEN at hub sequence {hub_seq}{at}: {reason}")
             }
-        });
+        })?;
     }
     bar.finish_and_clear();
     if hubs.is_empty() {
-        println!("no hubs in the log");
+        outln!("no hubs in the log")?;
     }
     Ok(if broken == 0 {
         ExitCode::SUCCESS
