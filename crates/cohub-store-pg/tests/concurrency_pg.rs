@@ -22,9 +22,7 @@ async fn stores(db: &TestSchema, n: usize) -> Vec<PgStore> {
 /// commits, so neither `read_all` nor a subscriber can skip it.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_held_transaction_is_never_skipped() {
-    let Some(db) = TestSchema::new().await else {
-        return;
-    };
+    let db = TestSchema::new().await;
     let held = db.store().await;
     let others = db.store().await;
     let reader = db.store().await;
@@ -112,9 +110,7 @@ async fn a_held_transaction_is_never_skipped() {
 /// A refused append (rolled back after taking the hub lock) consumes no position or sequence.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_rolled_back_append_leaves_no_gap() {
-    let Some(db) = TestSchema::new().await else {
-        return;
-    };
+    let db = TestSchema::new().await;
     let s = stores(&db, 2).await;
     let hub = Uuid::now_v7();
     s[0].append(request(hub, "s", ExpectedVersion::NoStream, 1))
@@ -139,9 +135,7 @@ async fn a_rolled_back_append_leaves_no_gap() {
 /// Many processes race for each version of one stream: exactly one wins each round.
 #[tokio::test(flavor = "multi_thread")]
 async fn one_winner_per_stream_version() {
-    let Some(db) = TestSchema::new().await else {
-        return;
-    };
+    let db = TestSchema::new().await;
     let s = stores(&db, 4).await;
     let hub = Uuid::now_v7();
     s[0].append(request(hub, "race", ExpectedVersion::NoStream, 1))
@@ -184,9 +178,7 @@ async fn one_winner_per_stream_version() {
 /// A new stream created at once under two hubs: one wins, the other is refused.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_new_stream_raced_from_two_hubs_has_one_owner() {
-    let Some(db) = TestSchema::new().await else {
-        return;
-    };
+    let db = TestSchema::new().await;
     let s = stores(&db, 2).await;
     for round in 0..10 {
         let stream = format!("contested-{round}");
@@ -227,9 +219,7 @@ async fn a_new_stream_raced_from_two_hubs_has_one_owner() {
 /// chain verifies, and a live subscriber sees every event once, in order.
 #[tokio::test(flavor = "multi_thread")]
 async fn different_hubs_append_in_parallel() {
-    let Some(db) = TestSchema::new().await else {
-        return;
-    };
+    let db = TestSchema::new().await;
     let s = stores(&db, 4).await;
     let hubs: Vec<Uuid> = (0..8).map(|_| Uuid::now_v7()).collect();
     let per_hub = 10;
@@ -282,9 +272,7 @@ async fn different_hubs_append_in_parallel() {
 /// Concurrent retries of one request with one idempotency key append exactly once.
 #[tokio::test(flavor = "multi_thread")]
 async fn concurrent_retries_append_once() {
-    let Some(db) = TestSchema::new().await else {
-        return;
-    };
+    let db = TestSchema::new().await;
     let s = stores(&db, 4).await;
     let hub = Uuid::now_v7();
     let mut req = request(hub, "once", ExpectedVersion::NoStream, 3);
@@ -307,9 +295,7 @@ async fn concurrent_retries_append_once() {
 /// Processes starting together on an empty schema all migrate it without error.
 #[tokio::test(flavor = "multi_thread")]
 async fn concurrent_startup_migrates_once() {
-    let Some(db) = TestSchema::new().await else {
-        return;
-    };
+    let db = TestSchema::new().await;
     let mut tasks = Vec::new();
     for _ in 0..6 {
         let (url, name) = (db.url.clone(), db.name.clone());

@@ -21,27 +21,26 @@ pub struct TestSchema {
 }
 
 impl TestSchema {
-    /// Creates a fresh schema. Without a database: panics when `CI` is set, else `None` (skip).
-    pub async fn new() -> Option<TestSchema> {
-        let url = database_url();
-        let mut conn = match PgConnection::connect(&url).await {
-            Ok(c) => c,
-            Err(e) => {
-                if std::env::var_os("CI").is_some() {
-                    panic!("PostgreSQL is required in CI but {url} is unreachable: {e}");
-                }
-                eprintln!(
-                    "SKIPPED: PostgreSQL at {url} is unreachable ({e}); set CI to fail instead"
-                );
-                return None;
-            }
-        };
+    /// Creates a fresh schema. Without a database it panics, wherever it runs: a PostgreSQL
+    /// test never passes without PostgreSQL (`scripts/test.sh` starts one first).
+    pub async fn new() -> TestSchema {
+        Self::new_at(database_url()).await
+    }
+
+    /// [`TestSchema::new`] on the database at `url`.
+    pub async fn new_at(url: String) -> TestSchema {
+        let mut conn = PgConnection::connect(&url).await.unwrap_or_else(|e| {
+            panic!(
+                "PostgreSQL is required by this test but {url} is unreachable: {e}. \
+                 Run the tests with scripts/test.sh, which starts it (or installs it) first."
+            )
+        });
         let name = format!("cohub_test_{}", Uuid::now_v7().simple());
         conn.execute(format!("CREATE SCHEMA \"{name}\"").as_str())
             .await
             .expect("create test schema");
         let _ = conn.close().await;
-        Some(TestSchema { url, name })
+        TestSchema { url, name }
     }
 
     /// A new store (its own pool: a separate "process") on this schema.
