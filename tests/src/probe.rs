@@ -479,6 +479,8 @@ pub struct SchemaInfo {
     pub queries: Vec<FieldInfo>,
     /// Mutation root fields.
     pub mutations: Vec<FieldInfo>,
+    /// Subscription root fields.
+    pub subscriptions: Vec<FieldInfo>,
     /// Fields of each object type, by type name.
     pub objects: std::collections::BTreeMap<String, Vec<FieldInfo>>,
     /// Fields of each input object type, by type name.
@@ -496,7 +498,7 @@ impl SchemaInfo {
 
 const INTROSPECT: &str = "query {
   __schema {
-    queryType { name } mutationType { name }
+    queryType { name } mutationType { name } subscriptionType { name }
     types {
       kind name
       fields { name args { name type { ...T } } type { ...T } }
@@ -532,6 +534,9 @@ pub async fn introspect(probe: &Probe, token: Option<&str>) -> Result<SchemaInfo
     let mutation_name = schema["mutationType"]["name"]
         .as_str()
         .unwrap_or("Mutation");
+    let subscription_name = schema["subscriptionType"]["name"]
+        .as_str()
+        .unwrap_or("Subscription");
     let mut info = SchemaInfo::default();
     let args_of = |v: &Value| -> Vec<ArgInfo> {
         v.as_array()
@@ -574,6 +579,9 @@ pub async fn introspect(probe: &Probe, token: Option<&str>) -> Result<SchemaInfo
                 }
                 if name == mutation_name {
                     info.mutations = fields.clone();
+                }
+                if name == subscription_name {
+                    info.subscriptions = fields.clone();
                 }
                 info.objects.insert(name, fields);
             }

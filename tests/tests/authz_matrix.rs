@@ -1,4 +1,6 @@
-//! Who may do what, on the real server: every mutation against every kind of actor.
+//! Who may do what, on the real server: every mutation and every subscription against every
+//! kind of actor. The lists of mutations and subscriptions are read from the served schema, so
+//! a new one without a row here fails the suite.
 //!
 //! `cohub serve --demo` gives the Black Country hub with the fixed ids of
 //! `cohub_domain::example`; the facilitator adds what the matrix needs (a suspended and a
@@ -16,7 +18,7 @@ use cohub_domain::example as ex;
 use cohub_e2e::probe::{
     expired_token, forge, introspect, other_issuer_token, LogState, Probe, Reply, SchemaInfo,
 };
-use cohub_e2e::{token, Server};
+use cohub_e2e::{token, Server, WsClient};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -983,6 +985,142 @@ async fn every_mutation_against_every_kind_of_actor() -> Result<()> {
         "the server is not healthy after the matrix"
     );
     drop(w.server);
+    assert!(
+        failures.is_empty(),
+        "{} cells not as expected:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Subscriptions.
+// ---------------------------------------------------------------------------------------------
+
+/// Who may follow what live. Columns as in [`MATRIX`]. A suspended member may still read the
+/// record but follows nothing live; a token that does not verify is refused when the
+/// connection starts.
+#[rustfmt::skip]
+const SUBSCRIPTIONS: &[(&str, [Expect; 16])] = &[
+    //                         facil champ c.lead i.lead clin cm.lead cm.mbr oth.org suspnd removd oth.hub strngr notok expird forged wr.iss
+    ("hubEvents",             [OK,   OK,   OK,    OK,    OK,  OK,     OK,    OK,     FB,    FB,    FB,     FB,    UN,   UN,    UN,    UN]),
+    ("distributionStatus",    [OK,   OK,   OK,    OK,    OK,  OK,     OK,    OK,     FB,    FB,    FB,     FB,    UN,   UN,    UN,    UN]),
+    ("chainHeadChanged",      [OK,   OK,   OK,    OK,    OK,  OK,     OK,    OK,     OK,    OK,    OK,     OK,    OK,   UN,    UN,    UN]),
+];
+
+/// The subscription document for `field` on the demo hub.
+fn subscription(field: &str) -> Option<(&'static str, Value)> {
+    Some(match field {
+        "hubEvents" => (
+            "subscription($h: UUID!) { hubEvents(hubId: $h, afterPosition: 0) { position } }",
+            json!({ "h": ex::HUB.uuid() }),
+        ),
+        "distributionStatus" => (
+            "subscription($d: UUID!) { distributionStatus(distributionId: $d) { status } }",
+            json!({ "d": ex::DISTRIBUTION.uuid() }),
+        ),
+        "chainHeadChanged" => (
+            "subscription($h: UUID!) { chainHeadChanged(hubId: $h) { hubSeq } }",
+            json!({ "h": ex::HUB.uuid() }),
+        ),
+        _ => return None,
+    })
+}
+
+/// What one subscription attempt got: `OK` (a first result without errors) or the code.
+async fn follow(server: &Server, token: Option<&str>, field: &str) -> Result<String> {
+    let (query, variables) = subscription(field).context("no document for it")?;
+    // Refused tokens share a small rate budget: wait for it, as a patient client would.
+    let deadline = std::time::Instant::now() + Duration::from_secs(90);
+    let mut ws = loop {
+        match WsClient::connect(server.addr).await {
+            Ok(ws) => break ws,
+            Err(e) if e.to_string().contains("429") && std::time::Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(500)).await
+            }
+            Err(e) => return Err(e),
+        }
+    };
+    let payload = match token {
+        Some(t) => json!({ "Authorization": format!("Bearer {t}") }),
+        None => json!({}),
+    };
+    ws.send(json!({ "type": "connection_init", "payload": payload }))
+        .await?;
+    match ws.next().await? {
+        Ok(msg) if msg["type"] == "connection_ack" => {}
+        Ok(msg) => bail!("expected connection_ack, got {msg}"),
+        Err(closed) if closed.code == 4403 => return Ok("UNAUTHENTICATED".into()),
+        Err(closed) => bail!("the connection closed at init: {closed:?}"),
+    }
+    ws.subscribe("s", query, variables).await?;
+    loop {
+        let msg = match ws.next().await? {
+            Ok(msg) => msg,
+            Err(closed) => bail!("the connection closed: {closed:?}"),
+        };
+        if msg["id"] != "s" {
+            continue;
+        }
+        let errors = match msg["type"].as_str() {
+            Some("next") => &msg["payload"]["errors"],
+            Some("error") => &msg["payload"],
+            _ => bail!("unexpected message {msg}"),
+        };
+        return Ok(match errors[0]["extensions"]["code"].as_str() {
+            None if errors.is_null() => "OK".into(),
+            Some(code) => code.into(),
+            None => format!("an error without a code: {errors}"),
+        });
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_subscription_against_every_kind_of_actor() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let w = world(dir.path()).await?;
+
+    // Every subscription of the served schema is in the table, and only those.
+    let served: Vec<&str> = w
+        .schema
+        .subscriptions
+        .iter()
+        .map(|f| f.name.as_str())
+        .collect();
+    let tabled: Vec<&str> = SUBSCRIPTIONS.iter().map(|(f, _)| *f).collect();
+    assert!(!served.is_empty(), "the schema serves no subscriptions");
+    for s in &served {
+        assert!(
+            tabled.contains(s),
+            "subscription `{s}` is served but not in the matrix"
+        );
+    }
+    for s in &tabled {
+        assert!(served.contains(s), "`{s}` is in the matrix but not served");
+    }
+
+    let mut failures = Vec::new();
+    for (field, cells) in SUBSCRIPTIONS {
+        let mut line = format!("{field:<24}");
+        for (i, who) in WHO.iter().enumerate() {
+            let got = follow(&w.server, w.token(*who), field)
+                .await
+                .with_context(|| format!("{field} as {who:?}"))?;
+            let ok = got == expected(cells[i]);
+            if !ok {
+                failures.push(format!(
+                    "{field} as {who:?}: expected {}, got {got}",
+                    expected(cells[i])
+                ));
+            }
+            line.push_str(&format!(
+                " {:>8}",
+                format!("{}{}", short(&got), if ok { "" } else { "!" })
+            ));
+        }
+        println!("{line}");
+    }
     assert!(
         failures.is_empty(),
         "{} cells not as expected:\n{}",

@@ -56,8 +56,27 @@ async fn the_edge_serves_a_real_process_and_survives_a_crash() -> Result<()> {
         )
         .await?;
     assert_eq!(head["chainHead"], json!({ "hubSeq": seq, "hash": hash }));
+    // verifyChains covers the caller's hubs: none for this non-member, every hub for an
+    // operator's token.
     let verified = server
         .gql_ok("{ verifyChains { hubId intact } }", json!({}), Some(&tok))
+        .await?;
+    assert_eq!(verified["verifyChains"], json!([]));
+    let operator = run_cohub(&[
+        "token",
+        "--data",
+        data,
+        "--member",
+        &member.to_string(),
+        "--operator",
+    ])
+    .await?;
+    let verified = server
+        .gql_ok(
+            "{ verifyChains { hubId intact } }",
+            json!({}),
+            Some(operator.trim()),
+        )
         .await?;
     assert_eq!(
         verified["verifyChains"],

@@ -207,13 +207,18 @@ async fn hubs_are_public_the_rest_is_for_members_and_pages_are_bounded() {
 
 #[tokio::test]
 async fn days_waited_is_counted_to_the_moment_read() {
-    let app = TestApp::new();
+    // The story is written, then moved four days into the past (recorded times shifted, the
+    // chain sealed again) and imported into a second server, so that a past moment three days
+    // after the framing can be read (a moment in the future is refused).
+    let first = TestApp::new();
     let hub = Uuid::now_v7();
-    let founder = app.token(Uuid::now_v7());
-    app.gql(FOUND, json!({ "input": found_input(hub) }), Some(&founder))
+    let founder_id = Uuid::now_v7();
+    let founder = first.token(founder_id);
+    first
+        .gql(FOUND, json!({ "input": found_input(hub) }), Some(&founder))
         .await;
     let t = |s: &str| json!({ "text": s });
-    let framed = app
+    let framed = first
         .gql(
             "mutation($input: FrameProblemInput!) { frameProblem(input: $input) { receipt { recordedAt } } }",
             json!({ "input": { "hubId": hub, "framing": {
@@ -222,22 +227,52 @@ async fn days_waited_is_counted_to_the_moment_read() {
             Some(&founder),
         )
         .await;
+    let shift = chrono::Duration::days(4);
     let at: chrono::DateTime<chrono::Utc> = framed["data"]["frameProblem"]["receipt"]["recordedAt"]
         .as_str()
         .unwrap_or_else(|| panic!("{framed}"))
-        .parse()
+        .parse::<chrono::DateTime<chrono::Utc>>()
+        .unwrap()
+        - shift;
+    let mut envelopes = first.store.read_all(0, 1000).await.unwrap();
+    let mut prev = cohub_store::chain::GENESIS_HASH.to_string();
+    for e in &mut envelopes {
+        e.recorded_at -= shift;
+        cohub_store::chain::seal(e, &prev);
+        prev = e.hash.clone();
+    }
+    let app = TestApp::new();
+    let report = app.store.import(envelopes).await.unwrap();
+    app.projector
+        .wait_for(report.head_position, std::time::Duration::from_secs(10))
+        .await
         .unwrap();
+    let founder = app.token(founder_id);
+
     let waited = |body: &Value| {
         body["data"]["hub"]["contributions"]["edges"][0]["node"]["daysWaited"].clone()
     };
     let query = "query($hub: UUID!, $asOf: DateTime) { hub(id: $hub, asOf: $asOf) {
         contributions(unansweredOnly: true) { edges { node { kind daysWaited } } } } }";
-    let live = app.gql(query, json!({ "hub": hub }), Some(&founder)).await;
-    assert_eq!(waited(&live), json!(0), "{live}");
-    // As the hub will stand three days after the framing, if nobody answers it.
+    // Just after the framing, nobody had waited a day yet.
+    let soon = (at + chrono::Duration::minutes(1)).to_rfc3339();
+    let body = app
+        .gql(query, json!({ "hub": hub, "asOf": soon }), Some(&founder))
+        .await;
+    assert_eq!(waited(&body), json!(0), "{body}");
+    // As the hub stood three days after the framing, with nobody answering it.
     let later = (at + chrono::Duration::days(3) + chrono::Duration::minutes(1)).to_rfc3339();
     let body = app
         .gql(query, json!({ "hub": hub, "asOf": later }), Some(&founder))
         .await;
     assert_eq!(waited(&body), json!(3), "{body}");
+    // Now, four days on.
+    let live = app.gql(query, json!({ "hub": hub }), Some(&founder)).await;
+    assert_eq!(waited(&live), json!(4), "{live}");
+    // And a moment in the future is refused in plain words.
+    let future = (chrono::Utc::now() + chrono::Duration::days(3)).to_rfc3339();
+    let body = app
+        .gql(query, json!({ "hub": hub, "asOf": future }), Some(&founder))
+        .await;
+    assert_eq!(code(&body), "VALIDATION", "{body}");
 }

@@ -10,6 +10,7 @@ use cohub_api::{ApiError, ErrorCode};
 use cohub_store::StoreError;
 use common::{code, TestApp};
 use serde_json::{json, Value};
+use std::time::Duration;
 use uuid::Uuid;
 
 fn json_body(bytes: &[u8]) -> Value {
@@ -124,7 +125,25 @@ async fn chain_heads_are_public_and_verification_needs_a_member() {
     assert_eq!(code(&missing), "NOT_FOUND", "{missing}");
     assert_eq!(missing["errors"][0]["path"], json!(["chainHead"]));
 
+    // verifyChains covers the caller's own hubs: none for someone in no hub; every hub for an
+    // operator.
     let token = app.token(Uuid::now_v7());
+    let none = app
+        .gql("{ verifyChains { hubId } }", json!({}), Some(&token))
+        .await;
+    assert_eq!(none["data"]["verifyChains"], json!([]), "{none}");
+    let refused = app
+        .gql(
+            "query($h: UUID!) { verifyChain(hubId: $h) { intact } }",
+            json!({ "h": hub }),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(code(&refused), "FORBIDDEN", "{refused}");
+    let token = app
+        .issuer
+        .issue_operator(Uuid::now_v7(), Duration::from_secs(600))
+        .unwrap();
     let body = app
         .gql(
             "{ verifyChains { hubId intact head { hubSeq hash } brokenAt { hubSeq reason } } }",

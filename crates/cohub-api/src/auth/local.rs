@@ -42,6 +42,9 @@ struct Claims {
     aud: String,
     iat: i64,
     exp: i64,
+    /// The operator claim ([`super::OPERATOR_CLAIM`]); absent on members' tokens.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    cohub_operator: bool,
 }
 
 /// Signs bearer tokens with the data directory's key (what `cohub token` uses).
@@ -86,6 +89,16 @@ impl TokenIssuer {
 
     /// A token naming `member_id`, valid for `ttl` from now.
     pub fn issue(&self, member_id: Uuid, ttl: Duration) -> Result<String, KeyError> {
+        self.sign(member_id, ttl, false)
+    }
+
+    /// An operator's token (see [`Authenticated::operator`]) naming `member_id`, valid for
+    /// `ttl` from now.
+    pub fn issue_operator(&self, member_id: Uuid, ttl: Duration) -> Result<String, KeyError> {
+        self.sign(member_id, ttl, true)
+    }
+
+    fn sign(&self, member_id: Uuid, ttl: Duration, operator: bool) -> Result<String, KeyError> {
         let now = chrono::Utc::now().timestamp();
         let ttl = i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX / 2);
         let claims = Claims {
@@ -94,6 +107,7 @@ impl TokenIssuer {
             aud: AUDIENCE.to_string(),
             iat: now,
             exp: now.saturating_add(ttl),
+            cohub_operator: operator,
         };
         let mut header = Header::new(Algorithm::EdDSA);
         header.kid = Some(self.kid.clone());
@@ -151,7 +165,10 @@ impl LocalVerifier {
         let member_id = Uuid::parse_str(&data.claims.sub).map_err(|_| {
             ApiError::Unauthenticated("the bearer token's subject is not a member id".into())
         })?;
-        Ok(Authenticated { member_id })
+        Ok(Authenticated {
+            member_id,
+            operator: data.claims.cohub_operator,
+        })
     }
 }
 

@@ -23,11 +23,18 @@ pub const ISSUER: &str = "cohub-local";
 /// The `aud` every accepted token must carry (unless an OIDC issuer is configured otherwise).
 pub const AUDIENCE: &str = "cohub";
 
+/// The claim that makes a token an operator's: `"cohub_operator": true`.
+pub const OPERATOR_CLAIM: &str = "cohub_operator";
+
 /// A caller whose bearer token verified. Present in the GraphQL context only for such callers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Authenticated {
     /// The member the token names.
     pub member_id: Uuid,
+    /// Whether the token carries the operator claim ([`OPERATOR_CLAIM`]): an operator runs the
+    /// service, may verify every hub's chain and read every hub's record, but acts in a hub
+    /// only as the member the token names.
+    pub operator: bool,
 }
 
 /// Plain-language reasons for a token that did not verify.

@@ -104,7 +104,12 @@ impl OidcVerifier {
                     "the bearer token's `{claim}` claim is not a cohub member id"
                 ))
             })?;
-        Ok(Authenticated { member_id })
+        let operator =
+            data.claims.get(super::OPERATOR_CLAIM) == Some(&serde_json::Value::Bool(true));
+        Ok(Authenticated {
+            member_id,
+            operator,
+        })
     }
 
     /// The key `kid`, from the cache or, if unknown or stale, from a fresh fetch.

@@ -8,13 +8,15 @@
 //! token of a member of the hub concerned (any member: transparency inside the hub).
 
 use super::common::{page_args, PlainText};
-use super::context::{projector, require_hub_member, require_member, store};
+use super::context::{
+    projector, read_at, requested_point, require_hub_member, require_member, store, visible,
+};
 use super::enums::{IdeaOutcome, StakeholderKind};
 use crate::error::ApiError;
 use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, Enum, InputObject, Json, Object, SimpleObject, Subscription};
 use chrono::{DateTime, Utc};
-use cohub_audit::{AuditPoint, CheckpointKey};
+use cohub_audit::CheckpointKey;
 use cohub_domain::{DistributionId, HubId, IdeaId, MemberId, OrganisationId, ProblemId};
 use futures::{Stream, StreamExt};
 use std::sync::Arc;
@@ -110,15 +112,16 @@ impl AuditQuery {
         Ok(head.into())
     }
 
-    /// Recomputes one hub's chain from the stored events (signed-in members only).
+    /// Recomputes one hub's chain from the stored events. Members of the hub and operators only.
     async fn verify_chain(
         &self,
         ctx: &Context<'_>,
         hub_id: Uuid,
     ) -> Result<ChainVerification, ApiError> {
-        require_member(ctx)?;
+        require_hub_member(ctx, HubId::from_uuid(hub_id))?;
         let store = store(ctx)?;
         if store.chain_head(hub_id).await?.hub_seq == 0 {
+            // Only an operator gets this far for a hub that is not in the log.
             return Err(ApiError::NotFound(format!(
                 "there is no hub {hub_id} in this log"
             )));
@@ -146,13 +149,14 @@ impl AuditQuery {
     ) -> Result<Connection<String, HistoryEntry, HistoryInfo>, ApiError> {
         let hub = HubId::from_uuid(hub_id);
         require_hub_member(ctx, hub)?;
+        let point = requested_point(ctx, as_of, at_position).await?;
         let (first, after) = page_args(first, after)?;
         let subject = cohub_audit::Subject::from_ids(
             problem_id.map(ProblemId::from_uuid),
             idea_id.map(IdeaId::from_uuid),
             distribution_id.map(DistributionId::from_uuid),
         )?;
-        let read = point_read(ctx, as_of, at_position).await?;
+        let read = read_at(ctx, point).await?;
         let page = cohub_audit::history(
             &read.model,
             hub,
@@ -195,13 +199,23 @@ impl AuditQuery {
             distribution_id.map(DistributionId::from_uuid),
             idea_id.map(IdeaId::from_uuid),
         )?;
-        // Membership is checked against the hub the subject belongs to now.
+        // Membership is checked against the hub the subject belongs to now (nothing is ever
+        // deleted, so a subject of the past is one of now), before any other work. A subject
+        // that does not exist and one in a hub the caller cannot see get the same answer.
+        let auth = require_member(ctx)?;
         let live = projector(ctx)?.current();
-        let hub = subject.hub_in(&live).ok_or_else(|| {
-            ApiError::NotFound("there is no such distribution or idea".to_string())
-        })?;
+        let hub = subject
+            .hub_in(&live)
+            .filter(|hub| visible(ctx, &auth, *hub).unwrap_or(false))
+            .ok_or_else(|| {
+                ApiError::NotFound(
+                    "there is no such distribution or idea in a hub you are a member of"
+                        .to_string(),
+                )
+            })?;
         require_hub_member(ctx, hub)?;
-        let read = point_read(ctx, as_of, at_position).await?;
+        let point = requested_point(ctx, as_of, at_position).await?;
+        let read = read_at(ctx, point).await?;
         let trail = cohub_audit::decision_trail(&read.model, subject)?;
         Ok(DecisionTrail::new(&trail, &read))
     }
@@ -236,13 +250,16 @@ impl AuditQuery {
         })
     }
 
-    /// Recomputes every hub's chain from the stored events (signed-in members only).
+    /// Recomputes the chains of the hubs the caller is a member of (every hub, for an operator)
+    /// from the stored events.
     async fn verify_chains(&self, ctx: &Context<'_>) -> Result<Vec<ChainVerification>, ApiError> {
-        require_member(ctx)?;
+        let auth = require_member(ctx)?;
         let store = store(ctx)?;
         let mut out = Vec::new();
         for hub in store.hubs().await? {
-            out.push(store.verify_hub(hub).await?.into());
+            if auth.operator || visible(ctx, &auth, HubId::from_uuid(hub))? {
+                out.push(store.verify_hub(hub).await?.into());
+            }
         }
         Ok(out)
     }
@@ -783,17 +800,6 @@ impl DecisionTrail {
             replayed: read.replayed,
         }
     }
-}
-
-/// The read model at `asOf`/`atPosition` (or now), with what reading it cost.
-async fn point_read(
-    ctx: &Context<'_>,
-    as_of: Option<DateTime<Utc>>,
-    at_position: Option<u64>,
-) -> Result<cohub_audit::PointRead, ApiError> {
-    let point = AuditPoint::from_args(as_of, at_position)?;
-    let projector = projector(ctx)?;
-    Ok(cohub_audit::model_at(&projector, point).await?)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 use crate::auth::Authenticated;
 use crate::error::ApiError;
 use async_graphql::Context;
+use cohub_audit::{AuditPoint, PointRead};
 use cohub_command::CommandService;
 use cohub_domain::hub::MemberStatus;
 use cohub_domain::HubId;
@@ -55,9 +56,25 @@ pub fn may_read(model: &ReadModel, hub: HubId, member: uuid::Uuid) -> bool {
         .is_some_and(|m| m.status != MemberStatus::Removed)
 }
 
+/// The plain answer for a hub the caller cannot see, whether it does not exist or they are
+/// not a member: the two are told apart by nobody but its members.
+fn not_visible() -> ApiError {
+    ApiError::Forbidden(
+        "only members of this hub can see this (or there is no such hub); ask a facilitator to admit you"
+            .into(),
+    )
+}
+
+/// Whether the caller may read `hub`'s member-only data: an operator, or (in the live model) a
+/// member who was not removed.
+pub fn visible(ctx: &Context<'_>, auth: &Authenticated, hub: HubId) -> Result<bool, ApiError> {
+    Ok(auth.operator || may_read(&projector(ctx)?.current(), hub, auth.member_id))
+}
+
 /// The caller, if they may read `hub`'s member-only data (checked against the live read
-/// model, whatever moment is being read): `UNAUTHENTICATED` without a token, `NOT_FOUND` for
-/// an unknown hub, `FORBIDDEN` for anyone who is not a member of it.
+/// model, whatever moment is being read, and before any other work): `UNAUTHENTICATED`
+/// without a token; `FORBIDDEN`, with the same words, for a hub that does not exist and for a
+/// hub the caller is not a member of (or was removed from). Operators may read every hub.
 pub fn require_hub_member(ctx: &Context<'_>, hub: HubId) -> Result<Authenticated, ApiError> {
     let auth = caller(ctx).ok_or_else(|| {
         ApiError::Unauthenticated(
@@ -65,37 +82,57 @@ pub fn require_hub_member(ctx: &Context<'_>, hub: HubId) -> Result<Authenticated
                 .into(),
         )
     })?;
-    let live = projector(ctx)?.current();
-    if live.hub(hub).is_none() {
-        return Err(ApiError::NotFound(format!("there is no hub {hub}")));
+    if visible(ctx, &auth, hub)? {
+        Ok(auth)
+    } else {
+        Err(not_visible())
     }
-    if !may_read(&live, hub, auth.member_id) {
-        return Err(ApiError::Forbidden(
-            "only members of this hub can see this; ask a facilitator to admit you".into(),
-        ));
-    }
-    Ok(auth)
 }
 
-/// The read model to answer from — the live one, or as of a past time or log position — and
-/// the moment it stands at (`None` for the live model): the time asked for, or the time the
-/// event at the position asked for was recorded.
-pub async fn model_at(
+/// The moment a query asks for, checked before any work is done: at most one of `asOf` and
+/// `atPosition`, no `asOf` in the future, no `atPosition` past the end of the log.
+pub async fn requested_point(
     ctx: &Context<'_>,
     as_of: Option<chrono::DateTime<chrono::Utc>>,
     at_position: Option<u64>,
-) -> Result<(Arc<ReadModel>, Option<chrono::DateTime<chrono::Utc>>), ApiError> {
-    let projector = projector(ctx)?;
-    match (as_of, at_position) {
-        (Some(_), Some(_)) => Err(ApiError::Validation(
-            "give either `asOf` or `atPosition`, not both".into(),
-        )),
-        (Some(time), None) => Ok((projector.as_of(time).await?.model, Some(time))),
-        (None, Some(position)) => {
-            let model = projector.at_position(position).await?.model;
-            let moment = model.recorded_until();
-            Ok((model, moment))
+) -> Result<AuditPoint, ApiError> {
+    let point = AuditPoint::from_args(as_of, at_position)?;
+    match point {
+        AuditPoint::AsOf(time) => {
+            let now = chrono::Utc::now();
+            if time > now {
+                return Err(ApiError::Validation(format!(
+                    "`asOf` {} is in the future; give a moment up to now ({})",
+                    time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                    now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                )));
+            }
         }
-        (None, None) => Ok((projector.current(), None)),
+        AuditPoint::AtPosition(position) => {
+            let head = store(ctx)?.head_position().await?;
+            if position > head {
+                return Err(ApiError::Validation(format!(
+                    "`atPosition` {position} is past the end of the log, which ends at position {head}"
+                )));
+            }
+        }
+        AuditPoint::Now => {}
+    }
+    Ok(point)
+}
+
+/// The read model at a checked moment (see [`requested_point`]), with what reading it cost.
+pub async fn read_at(ctx: &Context<'_>, point: AuditPoint) -> Result<PointRead, ApiError> {
+    let projector = projector(ctx)?;
+    Ok(cohub_audit::model_at(&projector, point).await?)
+}
+
+/// The moment a read model stands at, for "days waited" and the like: `None` for now, the
+/// time asked for, or the time the event at the position asked for was recorded.
+pub fn moment_of(point: AuditPoint, model: &ReadModel) -> Option<chrono::DateTime<chrono::Utc>> {
+    match point {
+        AuditPoint::Now => None,
+        AuditPoint::AsOf(time) => Some(time),
+        AuditPoint::AtPosition(_) => model.recorded_until(),
     }
 }

@@ -3,7 +3,9 @@
 
 use super::activity::{activity_connection, ActivityEntry, ActivityFilterInput};
 use super::common::{connection, page_args, read_page, Attribution, PlainText, Scope};
-use super::context::{model_at, require_hub_member};
+use super::context::{
+    moment_of, projector, read_at, requested_point, require_hub_member, require_member, visible,
+};
 use super::distribution::Distribution;
 use super::enums::{
     DistributionStatus, IdeaStatus, MemberStatus, ProblemStage, Role, StakeholderKind,
@@ -15,6 +17,7 @@ use crate::error::ApiError;
 use async_graphql::connection::Connection;
 use async_graphql::{Context, Object};
 use chrono::{DateTime, Utc};
+use cohub_audit::PointRead;
 use cohub_domain::{DistributionId, HubId, IdeaId, MemberId, OrganisationId, ProblemId};
 use cohub_read::hub::{HubView, MemberChange, MemberView, OrganisationView};
 use cohub_read::ReadModel;
@@ -492,7 +495,8 @@ impl HubQuery {
     }
 
     /// A hub by id, now or as it stood at a past time (`asOf`) or log position
-    /// (`atPosition`); null if it did not exist then. Its public fields need no token.
+    /// (`atPosition`); null if it did not exist then. Now, its public fields need no token; a
+    /// past moment is for members of the hub only (checked before anything is replayed).
     async fn hub(
         &self,
         ctx: &Context<'_>,
@@ -500,11 +504,19 @@ impl HubQuery {
         as_of: Option<DateTime<Utc>>,
         at_position: Option<u64>,
     ) -> Result<Option<Hub>, ApiError> {
-        let (model, moment) = model_at(ctx, as_of, at_position).await?;
-        Ok(Hub::load_at(model, HubId::from_uuid(id), moment))
+        let hub = HubId::from_uuid(id);
+        if as_of.is_none() && at_position.is_none() {
+            return Ok(Hub::load(projector(ctx)?.current(), hub));
+        }
+        require_hub_member(ctx, hub)?;
+        let point = requested_point(ctx, as_of, at_position).await?;
+        let read = read_at(ctx, point).await?;
+        let moment = moment_of(point, &read.model);
+        Ok(Hub::load_at(read.model, hub, moment))
     }
 
-    /// A problem by id (now, or as of a past time or position). Members of its hub only.
+    /// A problem by id (now, or as of a past time or position). Members of its hub only: for
+    /// anyone else it is null, as if it did not exist.
     async fn problem(
         &self,
         ctx: &Context<'_>,
@@ -512,16 +524,21 @@ impl HubQuery {
         as_of: Option<DateTime<Utc>>,
         at_position: Option<u64>,
     ) -> Result<Option<Problem>, ApiError> {
-        let (model, moment) = model_at(ctx, as_of, at_position).await?;
-        let Some(p) = model.problem(ProblemId::from_uuid(id)) else {
+        let id = ProblemId::from_uuid(id);
+        let Some((read, moment, hub)) =
+            visible_read(ctx, |m| m.problem(id).map(|p| p.hub_id), as_of, at_position).await?
+        else {
             return Ok(None);
         };
-        require_hub_member(ctx, p.hub_id)?;
-        let scope = Scope::at(model.clone(), p.hub_id, moment);
+        let Some(p) = read.model.problem(id) else {
+            return Ok(None);
+        };
+        let scope = Scope::at(read.model.clone(), hub, moment);
         Ok(Some(Problem::of(&scope, p.id)))
     }
 
-    /// An idea by id (now, or as of a past time or position). Members of its hub only.
+    /// An idea by id (now, or as of a past time or position). Members of its hub only: for
+    /// anyone else it is null, as if it did not exist.
     async fn idea(
         &self,
         ctx: &Context<'_>,
@@ -529,17 +546,21 @@ impl HubQuery {
         as_of: Option<DateTime<Utc>>,
         at_position: Option<u64>,
     ) -> Result<Option<Idea>, ApiError> {
-        let (model, moment) = model_at(ctx, as_of, at_position).await?;
-        let Some(i) = model.idea(IdeaId::from_uuid(id)) else {
+        let id = IdeaId::from_uuid(id);
+        let Some((read, moment, hub)) =
+            visible_read(ctx, |m| m.idea(id).map(|i| i.hub_id), as_of, at_position).await?
+        else {
             return Ok(None);
         };
-        require_hub_member(ctx, i.hub_id)?;
-        let scope = Scope::at(model.clone(), i.hub_id, moment);
+        let Some(i) = read.model.idea(id) else {
+            return Ok(None);
+        };
+        let scope = Scope::at(read.model.clone(), hub, moment);
         Ok(Some(Idea::of(&scope, i.id)))
     }
 
     /// A cost/reward distribution by id (now, or as of a past time or position). Members of
-    /// its hub only.
+    /// its hub only: for anyone else it is null, as if it did not exist.
     async fn distribution(
         &self,
         ctx: &Context<'_>,
@@ -547,12 +568,45 @@ impl HubQuery {
         as_of: Option<DateTime<Utc>>,
         at_position: Option<u64>,
     ) -> Result<Option<Distribution>, ApiError> {
-        let (model, moment) = model_at(ctx, as_of, at_position).await?;
-        let Some(d) = model.distribution(DistributionId::from_uuid(id)) else {
+        let id = DistributionId::from_uuid(id);
+        let Some((read, moment, hub)) = visible_read(
+            ctx,
+            |m| m.distribution(id).map(|d| d.hub_id),
+            as_of,
+            at_position,
+        )
+        .await?
+        else {
             return Ok(None);
         };
-        require_hub_member(ctx, d.hub_id)?;
-        let scope = Scope::at(model.clone(), d.hub_id, moment);
+        let Some(d) = read.model.distribution(id) else {
+            return Ok(None);
+        };
+        let scope = Scope::at(read.model.clone(), hub, moment);
         Ok(Some(Distribution::of(&scope, d.id)))
     }
+}
+
+/// For a read of one thing by id: signs the caller in, finds the thing's hub in the live model
+/// (nothing is ever deleted, so a thing of the past is a thing of now) and checks the caller
+/// may see it, all before anything is replayed; then reads the model at the moment asked for.
+/// `None` when the thing does not exist or is in a hub the caller cannot see (the same
+/// answer for both).
+async fn visible_read(
+    ctx: &Context<'_>,
+    hub_of: impl Fn(&ReadModel) -> Option<HubId>,
+    as_of: Option<DateTime<Utc>>,
+    at_position: Option<u64>,
+) -> Result<Option<(PointRead, Option<DateTime<Utc>>, HubId)>, ApiError> {
+    let auth = require_member(ctx)?;
+    let Some(hub) = hub_of(&projector(ctx)?.current()) else {
+        return Ok(None);
+    };
+    if !visible(ctx, &auth, hub)? {
+        return Ok(None);
+    }
+    let point = requested_point(ctx, as_of, at_position).await?;
+    let read = read_at(ctx, point).await?;
+    let moment = moment_of(point, &read.model);
+    Ok(Some((read, moment, hub)))
 }

@@ -1,8 +1,9 @@
 //! Live feeds for members: a hub's events (catch-up from a position, then live) and a
 //! distribution's status (now, then after each change).
 
-use super::context::{projector, require_hub_member, store, READ_YOUR_WRITES_TIMEOUT};
+use super::context::{projector, store, READ_YOUR_WRITES_TIMEOUT};
 use super::enums::DistributionStatus;
+use super::membership_guard::{require_live_member, while_member};
 use crate::error::ApiError;
 use async_graphql::{Context, SimpleObject, Subscription};
 use chrono::{DateTime, Utc};
@@ -126,7 +127,9 @@ pub struct LiveSubscription;
 impl LiveSubscription {
     /// A hub's events after `afterPosition` (a global log position; 0, the default, replays
     /// the hub's whole history), then each new one as it is recorded. Each comes once the
-    /// read models include it, with a plain-language summary. Members of the hub only.
+    /// read models include it, with a plain-language summary. Active members of the hub (and
+    /// operators) only; it ends with a `FORBIDDEN` error the moment the member is suspended
+    /// or removed.
     async fn hub_events(
         &self,
         ctx: &Context<'_>,
@@ -134,10 +137,10 @@ impl LiveSubscription {
         #[graphql(default = 0)] after_position: u64,
     ) -> Result<impl Stream<Item = Result<HubEvent, async_graphql::Error>>, ApiError> {
         let hub = HubId::from_uuid(hub_id);
-        require_hub_member(ctx, hub)?;
+        let auth = require_live_member(ctx, hub)?;
         let projector = projector(ctx)?;
         let live = store(ctx)?.subscribe(after_position);
-        Ok(live
+        let feed = live
             .filter(move |item| {
                 futures::future::ready(match item {
                     Ok(e) => e.hub_id == hub_id,
@@ -186,12 +189,14 @@ impl LiveSubscription {
                     })
                 }
             })
-            .map(|r: Result<HubEvent, ApiError>| r.map_err(async_graphql::Error::from)))
+            .map(|r: Result<HubEvent, ApiError>| r.map_err(async_graphql::Error::from));
+        while_member(ctx, hub, auth, feed)
     }
 
     /// A distribution's status now, then again after each event that changes it (an
     /// amendment, a consent, an objection, the agreement, a withdrawal, a variation round).
-    /// Members of its hub only.
+    /// Active members of its hub (and operators) only; it ends with a `FORBIDDEN` error the
+    /// moment the member is suspended or removed.
     async fn distribution_status(
         &self,
         ctx: &Context<'_>,
@@ -212,7 +217,8 @@ impl LiveSubscription {
                 state.apply(&e);
             }
         }
-        require_hub_member(ctx, state.hub_id)?;
+        let hub = state.hub_id;
+        let auth = require_live_member(ctx, hub)?;
         let first = status_of(&state, &last);
         let changes = store
             .subscribe(last.position)
@@ -232,6 +238,7 @@ impl LiveSubscription {
                 Ok::<_, ApiError>(status_of(&state, &envelope))
             })
             .map(|r| r.map_err(async_graphql::Error::from));
-        Ok(futures::stream::once(futures::future::ready(Ok(first))).chain(changes))
+        let feed = futures::stream::once(futures::future::ready(Ok(first))).chain(changes);
+        while_member(ctx, hub, auth, feed)
     }
 }

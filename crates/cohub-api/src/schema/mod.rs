@@ -15,6 +15,7 @@ pub mod heard;
 pub mod hub;
 pub mod idea;
 pub mod live;
+pub mod membership_guard;
 pub mod mutation;
 pub mod problem;
 pub mod viewer;
