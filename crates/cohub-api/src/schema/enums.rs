@@ -82,6 +82,8 @@ pub enum PerspectiveKind {
     Commissioning,
     /// What the data show.
     Data,
+    /// The social causes behind it: housing, income, language, work.
+    SocialCauses,
 }
 
 /// An idea's status.

@@ -40,6 +40,8 @@ pub enum PerspectiveKind {
     Commissioning,
     /// What the data show.
     Data,
+    /// The social causes behind it: housing, income, language, work.
+    SocialCauses,
 }
 
 impl PerspectiveKind {
@@ -50,6 +52,7 @@ impl PerspectiveKind {
             PerspectiveKind::Clinical => "clinical",
             PerspectiveKind::Commissioning => "commissioning",
             PerspectiveKind::Data => "data",
+            PerspectiveKind::SocialCauses => "social causes",
         }
     }
 }

@@ -244,3 +244,26 @@ fn unknown_problems_and_strangers_are_refused() {
         "FORBIDDEN",
     );
 }
+
+#[test]
+fn social_causes_are_a_kind_of_perspective() {
+    let mut world = full();
+    let id = PerspectiveId::new();
+    ok(
+        &mut world,
+        HOUSING_LEAD,
+        ProblemCommand::AddPerspective {
+            problem_id: PROBLEM,
+            perspective_id: id,
+            kind: PerspectiveKind::SocialCauses,
+            text: en("Overcrowded homes and shift work leave no time for appointments."),
+        },
+    );
+    let p = world.problems[&PROBLEM].perspective(id).unwrap();
+    assert_eq!(p.kind, PerspectiveKind::SocialCauses);
+    assert_eq!(
+        serde_json::to_value(PerspectiveKind::SocialCauses).unwrap(),
+        "social_causes"
+    );
+    assert_eq!(PerspectiveKind::SocialCauses.words(), "social causes");
+}

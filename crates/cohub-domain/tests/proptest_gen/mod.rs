@@ -262,6 +262,7 @@ pub fn perspective_kind() -> impl Strategy<Value = PerspectiveKind> {
         PerspectiveKind::Clinical,
         PerspectiveKind::Commissioning,
         PerspectiveKind::Data,
+        PerspectiveKind::SocialCauses,
     ])
 }
 

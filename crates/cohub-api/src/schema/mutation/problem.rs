@@ -169,7 +169,8 @@ impl ProblemMutation {
         problem_payload(execute(ctx, command, idempotency_key, expected_version).await?)
     }
 
-    /// Add a perspective: lived experience, clinical, commissioning or data (any member).
+    /// Add a perspective: lived experience, social causes, clinical, commissioning or data
+    /// (any member).
     async fn add_perspective(
         &self,
         ctx: &Context<'_>,
