@@ -662,6 +662,9 @@ pub struct DecisionTrail {
     pub proposed: AuditActor,
     /// The residents an idea was proposed on behalf of, if any.
     pub on_behalf_of: Option<PlainText>,
+    /// How those residents agreed to be represented; null when not on behalf of residents or
+    /// not recorded (proposals made before cohub asked for it).
+    pub how_residents_agreed: Option<PlainText>,
     /// Every version, oldest first, with the consents and objections on each.
     pub versions: Vec<TrailVersion>,
     /// Every consent, in order (voided ones stay, marked).
@@ -712,6 +715,11 @@ impl DecisionTrail {
             decided: t.decided,
             proposed: (&t.proposed).into(),
             on_behalf_of: t.on_behalf_of.as_ref().map(|o| (&o.residents).into()),
+            how_residents_agreed: t
+                .on_behalf_of
+                .as_ref()
+                .and_then(|o| o.how_residents_agreed.as_ref())
+                .map(Into::into),
             versions: t
                 .versions
                 .iter()

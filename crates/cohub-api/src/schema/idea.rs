@@ -54,6 +54,9 @@ pub struct OnBehalfOf {
     pub residents: PlainText,
     /// Whether they asked not to be named.
     pub anonymous: bool,
+    /// How the residents agreed to be represented; null when it was not recorded (proposals
+    /// made before cohub asked for it).
+    pub how_residents_agreed: Option<PlainText>,
 }
 
 /// A response in a feedback thread.
@@ -198,6 +201,7 @@ impl Idea {
         self.view().on_behalf_of.as_ref().map(|o| OnBehalfOf {
             residents: (&o.residents).into(),
             anonymous: o.anonymous,
+            how_residents_agreed: o.how_residents_agreed.as_ref().map(Into::into),
         })
     }
     /// Supports, in order.

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use super::command::{IdeaCommand, IdeaContribution, IdeaOutcome};
 use super::event::*;
 use super::state::{IdeaState, IdeaStatus};
-use crate::actor::{resolve, Role};
+use crate::actor::{check_role_fits, resolve, Role};
 use crate::error::{DomainError, Rule};
 use crate::hub::HubState;
 use crate::ids::MemberId;
@@ -66,8 +66,14 @@ pub fn decide(
                     "Only a community champion can propose an idea on behalf of residents.",
                 ));
             }
-            o.residents
-                .validate("description of the residents", TextLimit::Reason)?;
+            // A champion admitted before champions had to belong to a community organisation
+            // still cannot act as one.
+            check_role_fits(
+                who.role,
+                who.kind,
+                &ctx.hub.organisation_name_or(who.organisation_id),
+            )?;
+            o.validate()?;
         }
         return Ok(vec![IdeaEvent::IdeaProposed(IdeaProposed {
             idea_id: *idea_id,

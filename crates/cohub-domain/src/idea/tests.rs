@@ -41,6 +41,7 @@ fn anyone_proposes_only_champions_on_behalf_of_residents() {
     let behalf = Some(OnBehalfOf {
         residents: en("Tenants of the Oak Street flats"),
         anonymous: true,
+        how_residents_agreed: Some(en("At the tenants' meeting, by a show of hands.")),
     });
     assert_rule(
         err(&mut world, NURSE, propose(IdeaId::new(), behalf.clone())),
@@ -360,4 +361,100 @@ fn withdraw_by_author_only() {
         decision: decision(),
     };
     assert_rule(err(&mut world, FACILITATOR, d), Rule::IdeaNotOpen);
+}
+
+#[test]
+fn a_champion_outside_a_community_organisation_cannot_speak_for_residents() {
+    // An older log can hold a champion of an innovator, admitted before the rule existed.
+    let mut world = full();
+    let legacy = crate::ids::MemberId::new();
+    world.apply(
+        &crate::hub::HubEvent::MemberAdmitted(crate::hub::MemberAdmitted {
+            hub_id: HUB,
+            member_id: legacy,
+            organisation_id: ORG_GLUCOLINK,
+            name: "Old Champion".into(),
+            role: crate::actor::Role::Champion,
+            by: FACILITATOR,
+            at: later(),
+        })
+        .into(),
+    );
+    let behalf = Some(OnBehalfOf {
+        residents: en("Tenants of the Oak Street flats"),
+        anonymous: false,
+        how_residents_agreed: Some(en("At the tenants' meeting, by a show of hands.")),
+    });
+    let e = err(&mut world, legacy, propose(IdeaId::new(), behalf));
+    assert_eq!(
+        e.rule().map(|r| r.as_str()),
+        Some("champions_belong_to_community_organisations"),
+        "{e:?}"
+    );
+    // In their own name they may still propose.
+    ok(&mut world, legacy, propose(IdeaId::new(), None));
+}
+
+#[test]
+fn an_on_behalf_proposal_records_how_the_residents_agreed() {
+    let mut world = full();
+    let behalf = |how: Option<PlainText>| {
+        Some(OnBehalfOf {
+            residents: en("Tenants of the Oak Street flats"),
+            anonymous: false,
+            how_residents_agreed: how,
+        })
+    };
+    for how in [
+        None,
+        Some(en("  ")),
+        Some(en(&"x".repeat(2001))),
+        Some(PlainText::new("At the meeting.", "not a language")),
+    ] {
+        assert_code(
+            &err(&mut world, CHAMPION_2, propose(IdeaId::new(), behalf(how))),
+            "VALIDATION",
+        );
+    }
+    let id = IdeaId::new();
+    let how = en("Each tenant agreed in person at the residents' drop-in.");
+    ok(
+        &mut world,
+        CHAMPION_2,
+        propose(id, behalf(Some(how.clone()))),
+    );
+    assert_eq!(
+        world.ideas[&id]
+            .on_behalf_of
+            .as_ref()
+            .unwrap()
+            .how_residents_agreed,
+        Some(how)
+    );
+}
+
+#[test]
+fn old_on_behalf_proposals_without_how_residents_agreed_still_read() {
+    let payload = serde_json::json!({
+        "idea_id": IDEA, "problem_id": PROBLEM, "hub_id": HUB, "version": 1,
+        "title": {"text": "Voice reminders", "lang": "en"},
+        "summary": {"text": "Champions record them.", "lang": "en"},
+        "on_behalf_of": {"residents": {"text": "Estate residents", "lang": "en"}, "anonymous": false},
+        "by": CHAMPION, "at": "2025-03-01T09:00:00Z"
+    });
+    let event = IdeaEvent::from_payload("IdeaProposed", 1, payload.clone()).unwrap();
+    let IdeaEvent::IdeaProposed(e) = &event else {
+        panic!("{event:?}")
+    };
+    assert_eq!(e.on_behalf_of.as_ref().unwrap().how_residents_agreed, None);
+    // Written back, it is the same payload (nothing added to old events).
+    assert_eq!(event.to_payload(), payload);
+    let names = crate::example::play(crate::example::start_time())
+        .unwrap()
+        .0
+        .hubs[&HUB]
+        .clone();
+    assert!(event
+        .summary(&names)
+        .ends_with("How they agreed to be represented was not recorded."));
 }

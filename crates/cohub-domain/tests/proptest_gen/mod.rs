@@ -682,13 +682,13 @@ pub fn problem_command() -> BoxedStrategy<DomainCommand> {
 
 /// Every idea command variant.
 pub fn idea_command() -> BoxedStrategy<DomainCommand> {
-    let on_behalf =
-        prop::option::of(
-            (text(), any::<bool>()).prop_map(|(residents, anonymous)| OnBehalfOf {
-                residents,
-                anonymous,
-            }),
-        );
+    let on_behalf = prop::option::of((text(), any::<bool>(), prop::option::of(text())).prop_map(
+        |(residents, anonymous, how_residents_agreed)| OnBehalfOf {
+            residents,
+            anonymous,
+            how_residents_agreed,
+        },
+    ));
     let contribution = prop_oneof![
         Just(IdeaContribution::Idea),
         feedback_id().prop_map(IdeaContribution::Feedback),

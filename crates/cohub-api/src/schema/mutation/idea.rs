@@ -19,6 +19,9 @@ pub struct OnBehalfOfInput {
     /// Whether they asked not to be named (the description then names no one).
     #[graphql(default = false)]
     pub anonymous: bool,
+    /// How the residents agreed to be represented, in plain words (up to 2000 characters),
+    /// e.g. "at the tenants' meeting on 20 February".
+    pub how_residents_agreed: PlainTextInput,
 }
 
 /// Propose an idea for a problem (any member; only champions on behalf of residents).
@@ -197,6 +200,7 @@ impl IdeaMutation {
             on_behalf_of: input.on_behalf_of.map(|o| OnBehalfOf {
                 residents: o.residents.into(),
                 anonymous: o.anonymous,
+                how_residents_agreed: Some(o.how_residents_agreed.into()),
             }),
         };
         idea_payload(execute(ctx, command, idempotency_key, expected_version).await?)
