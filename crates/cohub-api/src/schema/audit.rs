@@ -603,7 +603,8 @@ pub struct TrailDecision {
     pub rationale: PlainText,
     /// Who recorded it, when.
     pub decided_by: AuditActor,
-    /// Seconds from the idea being proposed to this decision.
+    /// Seconds from the idea's latest version (the one decided on) to this decision: the time
+    /// the hub's minimum applies to.
     pub deliberation_seconds: i64,
     /// The hub's minimum deliberation time when it was decided.
     pub minimum_deliberation_seconds: u64,
@@ -612,7 +613,7 @@ pub struct TrailDecision {
 /// How long it was deliberated, beside the hub's minimum.
 #[derive(Debug, Clone, SimpleObject)]
 pub struct Deliberation {
-    /// When it was proposed (deliberation starts).
+    /// When it was first proposed (the hub's minimum runs from the final version's time).
     pub started_at: DateTime<Utc>,
     /// When it was agreed or decided (the latest agreement or decision), if it was.
     pub decided_at: Option<DateTime<Utc>>,
@@ -624,8 +625,9 @@ pub struct Deliberation {
     pub final_version_seconds: Option<i64>,
     /// The hub's minimum deliberation time in force then (now, if undecided).
     pub minimum_seconds: u64,
-    /// Whether the minimum was respected (null while undecided). For a distribution it runs
-    /// from its latest version, for an idea from its proposal.
+    /// Whether the minimum was respected (null while undecided). It runs from the latest
+    /// version before the agreement or decision (an idea's latest revision, a distribution's
+    /// latest version).
     pub minimum_met: Option<bool>,
 }
 

@@ -128,6 +128,10 @@ pub enum IdeaCommand {
         summary: PlainText,
         /// Why it changed.
         rationale: PlainText,
+        /// The feedback on this idea that the revision answers (other people's, each once);
+        /// feedback it does not name stays unanswered.
+        #[serde(default)]
+        answers: Vec<FeedbackId>,
     },
     /// Support the idea (once per member).
     SupportIdea {

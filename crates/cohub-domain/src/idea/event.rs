@@ -45,6 +45,9 @@ pub struct IdeaRevised {
     pub summary: PlainText,
     /// Why it changed.
     pub rationale: PlainText,
+    /// The feedback it answers (none in revisions recorded before revisions named it).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub answers: Vec<FeedbackId>,
     /// Who revised it.
     pub by: MemberId,
     /// When.
@@ -264,8 +267,10 @@ impl IdeaEvent {
                 None => format!("{who} proposed an idea: \"{}\"", e.title),
             },
             IdeaEvent::IdeaRevised(e) => format!(
-                "{who} revised the idea as version {}: {}",
-                e.version, e.rationale
+                "{who} revised the idea as version {}: {}{}",
+                e.version,
+                e.rationale,
+                crate::answer::naming(e.answers.len(), "piece of feedback", "pieces of feedback")
             ),
             IdeaEvent::IdeaSupported(_) => format!("{who} supported the idea."),
             IdeaEvent::FeedbackGiven(e) => format!("{who} gave feedback: {}", e.text),

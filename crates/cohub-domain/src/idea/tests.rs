@@ -98,6 +98,7 @@ fn only_the_author_revises_and_old_versions_stay() {
         title: en("Voice reminders v2"),
         summary: en("Also by text."),
         rationale: en("Feedback from the firm."),
+        answers: vec![],
     };
     assert_rule(
         err(&mut world, FIRM_LEAD, revise.clone()),
@@ -339,6 +340,7 @@ fn withdraw_by_author_only() {
                 title: en("t"),
                 summary: en("s"),
                 rationale: en("r"),
+                answers: vec![],
             },
         ),
         Rule::IdeaNotOpen,
@@ -393,6 +395,56 @@ fn a_champion_outside_a_community_organisation_cannot_speak_for_residents() {
     );
     // In their own name they may still propose.
     ok(&mut world, legacy, propose(IdeaId::new(), None));
+}
+
+#[test]
+fn deliberation_runs_from_the_latest_revision() {
+    let mut world = full();
+    let t0 = later();
+    ok_at(
+        &mut world,
+        FACILITATOR,
+        HubCommand::SetMinimumDeliberationTime {
+            hub_id: HUB,
+            seconds: 3 * 86_400,
+        },
+        t0,
+    );
+    let id = IdeaId::new();
+    ok_at(&mut world, NURSE, propose(id, None), t0);
+    ok_at(
+        &mut world,
+        NURSE,
+        IdeaCommand::ReviseIdea {
+            idea_id: id,
+            title: en("Text and voice reminders"),
+            summary: en("Texts, and voices for those who do not read."),
+            rationale: en("Residents asked for voices."),
+            answers: vec![],
+        },
+        t0 + Duration::days(2),
+    );
+    let decide = IdeaCommand::RecordIdeaDecision {
+        idea_id: id,
+        outcome: IdeaOutcome::Shortlist,
+        decision: decision(),
+    };
+    // Three days after the proposal, but one day after the revision: too soon.
+    assert_rule(
+        err_at(
+            &mut world,
+            FACILITATOR,
+            decide.clone(),
+            t0 + Duration::days(3) + Duration::minutes(1),
+        ),
+        Rule::MinimumDeliberationTime,
+    );
+    ok_at(
+        &mut world,
+        FACILITATOR,
+        decide,
+        t0 + Duration::days(5) + Duration::minutes(1),
+    );
 }
 
 #[test]
@@ -457,4 +509,68 @@ fn old_on_behalf_proposals_without_how_residents_agreed_still_read() {
     assert!(event
         .summary(&names)
         .ends_with("How they agreed to be represented was not recorded."));
+}
+
+#[test]
+fn a_revision_names_the_feedback_it_answers() {
+    let mut world = full();
+    let nurse_feedback = FeedbackId::new();
+    let own_feedback = FeedbackId::new();
+    for (who, id) in [(NURSE, nurse_feedback), (CHAMPION, own_feedback)] {
+        ok(
+            &mut world,
+            who,
+            IdeaCommand::GiveFeedback {
+                idea_id: IDEA,
+                feedback_id: id,
+                text: en("Could the reminders also go to carers?"),
+            },
+        );
+    }
+    let revise = |answers: Vec<FeedbackId>| IdeaCommand::ReviseIdea {
+        idea_id: IDEA,
+        title: en("Voice reminders, to residents and carers"),
+        summary: en("Reminders go to carers too."),
+        rationale: en("The nurse asked for carers to hear them."),
+        answers,
+    };
+    assert_code(
+        &err(&mut world, CHAMPION, revise(vec![FeedbackId::new()])),
+        "NOT_FOUND",
+    );
+    assert_code(
+        &err(
+            &mut world,
+            CHAMPION,
+            revise(vec![nurse_feedback, nurse_feedback]),
+        ),
+        "VALIDATION",
+    );
+    assert_code(
+        &err(&mut world, CHAMPION, revise(vec![own_feedback])),
+        "VALIDATION",
+    );
+    let events = ok(&mut world, CHAMPION, revise(vec![nurse_feedback]));
+    let crate::DomainEvent::Idea(revised) = &events[0] else {
+        panic!("{events:?}");
+    };
+    let answered: Vec<_> = crate::answer::by_idea_event(revised)
+        .into_iter()
+        .map(|a| a.contribution)
+        .collect();
+    assert_eq!(
+        answered,
+        vec![crate::answer::Answered::Feedback(IDEA, nurse_feedback)],
+        "the firm's feedback is not answered by this revision"
+    );
+    // The champion may still respond to the nurse's feedback in words of its own.
+    ok(
+        &mut world,
+        CHAMPION,
+        IdeaCommand::RespondToFeedback {
+            idea_id: IDEA,
+            feedback_id: nurse_feedback,
+            text: en("Yes: carers will hear them too."),
+        },
+    );
 }

@@ -138,6 +138,10 @@ pub enum ProblemCommand {
         framing: Framing,
         /// Why it changed.
         rationale: PlainText,
+        /// The perspectives on this problem that the revision answers (other people's, each
+        /// once); perspectives it does not name stay unanswered.
+        #[serde(default)]
+        answers: Vec<PerspectiveId>,
     },
     /// Say "this matters to us" (once per member).
     EndorseProblem {

@@ -653,13 +653,20 @@ pub fn problem_command() -> BoxedStrategy<DomainCommand> {
                 text,
             }
         ),
-        (problem_id(), framing_strategy(), text()).prop_map(|(problem_id, framing, rationale)| {
-            ProblemCommand::ReviseProblem {
-                problem_id,
-                framing,
-                rationale,
-            }
-        }),
+        (
+            problem_id(),
+            framing_strategy(),
+            text(),
+            prop::collection::vec(perspective_id(), 0..3)
+        )
+            .prop_map(|(problem_id, framing, rationale, answers)| {
+                ProblemCommand::ReviseProblem {
+                    problem_id,
+                    framing,
+                    rationale,
+                    answers,
+                }
+            }),
         problem_id().prop_map(|problem_id| ProblemCommand::EndorseProblem { problem_id }),
         (problem_id(), stage(), text()).prop_map(|(problem_id, to, reason)| {
             ProblemCommand::MoveProblemStage {
@@ -704,14 +711,22 @@ pub fn idea_command() -> BoxedStrategy<DomainCommand> {
                 on_behalf_of,
             }
         ),
-        (idea_id(), text(), text(), text()).prop_map(|(idea_id, title, summary, rationale)| {
-            IdeaCommand::ReviseIdea {
-                idea_id,
-                title,
-                summary,
-                rationale,
-            }
-        }),
+        (
+            idea_id(),
+            text(),
+            text(),
+            text(),
+            prop::collection::vec(feedback_id(), 0..3)
+        )
+            .prop_map(|(idea_id, title, summary, rationale, answers)| {
+                IdeaCommand::ReviseIdea {
+                    idea_id,
+                    title,
+                    summary,
+                    rationale,
+                    answers,
+                }
+            }),
         idea_id().prop_map(|idea_id| IdeaCommand::SupportIdea { idea_id }),
         (idea_id(), feedback_id(), text()).prop_map(|(idea_id, feedback_id, text)| {
             IdeaCommand::GiveFeedback {

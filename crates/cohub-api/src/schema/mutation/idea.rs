@@ -50,6 +50,10 @@ pub struct ReviseIdeaInput {
     pub summary: PlainTextInput,
     /// Why it changed.
     pub rationale: PlainTextInput,
+    /// The feedback on this idea the revision answers (other people's, each once; an unknown
+    /// one is `NOT_FOUND`). Feedback it does not name stays unanswered.
+    #[graphql(default)]
+    pub answers: Vec<Uuid>,
 }
 
 /// Support an idea (once per member).
@@ -206,7 +210,8 @@ impl IdeaMutation {
         idea_payload(execute(ctx, command, idempotency_key, expected_version).await?)
     }
 
-    /// Revise an idea as a new version with a rationale (its proposer only).
+    /// Revise an idea as a new version with a rationale (its proposer only), naming the
+    /// feedback it answers.
     async fn revise_idea(
         &self,
         ctx: &Context<'_>,
@@ -219,6 +224,11 @@ impl IdeaMutation {
             title: input.title.into(),
             summary: input.summary.into(),
             rationale: input.rationale.into(),
+            answers: input
+                .answers
+                .into_iter()
+                .map(FeedbackId::from_uuid)
+                .collect(),
         };
         idea_payload(execute(ctx, command, idempotency_key, expected_version).await?)
     }
