@@ -585,7 +585,8 @@ impl World {
             ProposeIdeaOnBehalf => json!({
                 "problemId": self.problem, "ideaId": Uuid::now_v7(),
                 "title": pt(&format!("Matrix idea {n} for residents")), "summary": pt("Voice reminders."),
-                "onBehalfOf": { "residents": pt("Residents of the estates who asked for it."), "anonymous": false },
+                "onBehalfOf": { "residents": pt("Residents of the estates who asked for it."), "anonymous": false,
+                                "howResidentsAgreed": pt("At the tenants' meeting, by a show of hands.") },
             }),
             ReviseIdea => {
                 let i = self.propose(&owner).await?;

@@ -119,7 +119,8 @@ fn mutation_for(command: &DomainCommand) -> (&'static str, &'static str, Value, 
             json!({ "ideaId": idea_id.to_string(), "problemId": problem_id.to_string(),
                     "title": text(title), "summary": text(summary),
                     "onBehalfOf": on_behalf_of.as_ref().map(|o| json!({
-                        "residents": text(&o.residents), "anonymous": o.anonymous })) }),
+                        "residents": text(&o.residents), "anonymous": o.anonymous,
+                        "howResidentsAgreed": o.how_residents_agreed.as_ref().map(text) })) }),
             "idea { id status current { title { text } } }",
         ),
         DomainCommand::Idea(IdeaCommand::SupportIdea { idea_id }) => (
@@ -215,7 +216,7 @@ query Story($hub: UUID!, $problem: UUID!, $idea: UUID!, $distribution: UUID!) {
   idea(id: $idea) {
     id problemId status
     versions { version title { text } summary { text } written { memberName } }
-    onBehalfOf { residents { text } anonymous }
+    onBehalfOf { residents { text } anonymous howResidentsAgreed { text } }
     proposed { memberName organisationName }
     supports { memberName }
     feedback { id text { text } given { memberName organisationName }
@@ -538,6 +539,10 @@ async fn the_black_country_story_over_graphql() -> Result<()> {
     assert_eq!(p["stageHistory"][0]["to"], "DEVELOPING_SOLUTIONS");
     let i = &before["idea"];
     assert_eq!(i["onBehalfOf"]["anonymous"], false);
+    assert!(i["onBehalfOf"]["howResidentsAgreed"]["text"]
+        .as_str()
+        .unwrap()
+        .contains("tenants' association meeting"));
     assert_eq!(i["feedback"][0]["given"]["organisationName"], "GlucoLink");
     assert_eq!(
         i["feedback"][0]["responses"][0]["responded"]["memberName"],

@@ -8,8 +8,8 @@
 //! the agreement beside the hub's minimum in force when it was agreed.
 //!
 //! For an idea: every version, supports, feedback with responses, each recorded decision with
-//! its options, stated preferences and rationale, and the deliberation time from the proposal
-//! to the decision beside the hub's minimum in force then.
+//! its options, stated preferences and rationale, and the deliberation time beside the hub's
+//! minimum in force then (the minimum runs from the idea's latest version before the decision).
 //!
 //! Both end with `steps`: the subject's whole history, in order, in plain words.
 
@@ -196,7 +196,8 @@ pub struct TrailDecision {
     pub rationale: PlainText,
     /// Who recorded it, when.
     pub recorded: Attributed,
-    /// Seconds from the idea being proposed to this decision.
+    /// Seconds from the idea's latest version (the one decided on) to this decision: the time
+    /// the hub's minimum applies to.
     pub deliberation_seconds: i64,
     /// The hub's minimum deliberation time when it was decided.
     pub minimum_deliberation_seconds: u64,
@@ -205,7 +206,7 @@ pub struct TrailDecision {
 /// How long the subject was deliberated, beside the hub's minimum.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Deliberation {
-    /// When it was proposed (deliberation starts).
+    /// When it was first proposed (the hub's minimum runs from the final version's time).
     pub started_at: DateTime<Utc>,
     /// When it was decided or agreed (the latest decision or agreement), if it was.
     pub decided_at: Option<DateTime<Utc>>,
@@ -217,8 +218,9 @@ pub struct Deliberation {
     pub final_version_seconds: Option<i64>,
     /// The hub's minimum deliberation time in force at the decision (now, if undecided).
     pub minimum_seconds: u64,
-    /// Whether the minimum was respected (none while undecided). For a distribution the
-    /// minimum runs from its latest version, for an idea from its proposal.
+    /// Whether the minimum was respected (none while undecided). It runs from the latest
+    /// version before the decision or agreement (an idea's latest revision, a distribution's
+    /// latest version).
     pub minimum_met: Option<bool>,
 }
 
@@ -490,7 +492,7 @@ fn idea_trail(model: &ReadModel, id: IdeaId) -> Result<DecisionTrail, AuditError
         || minimum_at(hub, u64::MAX),
         |d| d.minimum_deliberation_seconds,
     );
-    let seconds = last.map(|d| d.deliberation_seconds);
+    let seconds = decided_at.map(|t| (t - idea.proposed.at).num_seconds());
     Ok(DecisionTrail {
         subject: TrailSubject::Idea(id),
         hub_id: idea.hub_id,
@@ -521,7 +523,8 @@ fn idea_trail(model: &ReadModel, id: IdeaId) -> Result<DecisionTrail, AuditError
             final_version_seconds: decided_at
                 .map(|t| (t - final_version.recorded.at).num_seconds()),
             minimum_seconds: minimum,
-            minimum_met: seconds.map(|s| s >= 0 && s as u64 >= minimum),
+            minimum_met: last
+                .map(|d| d.deliberation_seconds >= 0 && d.deliberation_seconds as u64 >= minimum),
         },
         steps: steps(model, idea.hub_id, Subject::Idea(id))?,
     })

@@ -377,3 +377,77 @@ fn an_open_distribution_has_no_decision_yet_and_unknown_subjects_are_not_found()
     assert!(decision_trail(&full, TrailSubject::Idea(cohub_domain::IdeaId::new())).is_err());
     assert!(TrailSubject::from_ids(None, None).is_err());
 }
+
+#[test]
+fn an_ideas_deliberation_runs_from_its_latest_revision_and_the_history_says_what_it_answered() {
+    let nurse_feedback = cohub_domain::FeedbackId::new();
+    let mut steps = vec![
+        ExampleStep {
+            actor: FACILITATOR,
+            command: HubCommand::SetMinimumDeliberationTime {
+                hub_id: HUB,
+                seconds: 600,
+            }
+            .into(),
+            note: "The facilitator sets ten minutes of deliberation.",
+        },
+        ExampleStep {
+            actor: NURSE,
+            command: IdeaCommand::GiveFeedback {
+                idea_id: IDEA,
+                feedback_id: nurse_feedback,
+                text: PlainText::en("Could carers hear the reminders too?"),
+            }
+            .into(),
+            note: "The nurse gives feedback.",
+        },
+        ExampleStep {
+            actor: CHAMPION,
+            command: IdeaCommand::ReviseIdea {
+                idea_id: IDEA,
+                title: PlainText::en("Voice reminders for residents and their carers"),
+                summary: PlainText::en("Champions record reminders that carers hear too."),
+                rationale: PlainText::en("The nurse asked for carers to hear them."),
+                answers: vec![nurse_feedback],
+            }
+            .into(),
+            note: "The champion revises the idea, answering the nurse.",
+        },
+    ];
+    // Eleven minutes pass (one step a minute) before the decision.
+    for _ in 0..11 {
+        steps.push(ExampleStep {
+            actor: GP,
+            command: IdeaCommand::GiveFeedback {
+                idea_id: IDEA,
+                feedback_id: cohub_domain::FeedbackId::new(),
+                text: PlainText::en("Still thinking about it."),
+            }
+            .into(),
+            note: "The GP thinks aloud.",
+        });
+    }
+    let decide = shortlist_steps().pop().unwrap();
+    steps.push(decide);
+    let (_, model) = played(&steps).unwrap();
+    let t = decision_trail(&model, TrailSubject::Idea(IDEA)).unwrap();
+    let d = &t.decisions[0];
+    assert_eq!(d.version, 2);
+    let revised_at = t.versions[1].recorded.at;
+    assert_eq!(
+        d.deliberation_seconds,
+        (d.recorded.at - revised_at).num_seconds(),
+        "from the latest revision"
+    );
+    assert_eq!(d.deliberation_seconds, 12 * 60);
+    assert!(
+        t.deliberation.seconds.unwrap() > d.deliberation_seconds,
+        "from the proposal"
+    );
+    assert_eq!(t.deliberation.minimum_met, Some(true));
+    let summaries = names(&t.steps);
+    assert!(summaries.iter().any(|s| s
+        == "Amina Begum revised the idea as version 2: The nurse asked for carers to hear them. It answers 1 piece of feedback."));
+    assert!(summaries[0]
+        .contains("How they agreed to be represented: At the tenants' association meeting"));
+}

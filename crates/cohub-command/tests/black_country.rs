@@ -232,6 +232,7 @@ async fn every_kind_of_rejection_leaves_the_log_unchanged() {
             problem_id: PROBLEM,
             framing: example::framing(),
             rationale: en("I would put it differently."),
+            answers: vec![],
         },
     )
     .await;

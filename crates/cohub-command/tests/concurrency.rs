@@ -365,6 +365,7 @@ async fn only_the_author_revises_and_racing_revisions_are_sequential_and_none_lo
         title: en(&title),
         summary: en("Champions record short voice reminders."),
         rationale: en("Clearer wording."),
+        answers: vec![],
     };
 
     // Round 1: no expected version. The author and a champion who is not the author, 6 each.

@@ -5,7 +5,8 @@
 //!   and removes, adopts the charter, sets the deliberation time, records decisions on ideas,
 //!   moves any problem's stage, and may consent or object for their own organisation.
 //! - `lead` is authorised to consent or object for their own organisation.
-//! - `champion` is a community champion and may propose ideas on behalf of residents.
+//! - `champion` is a community champion and may propose ideas on behalf of residents. Only
+//!   members of a community organisation hold it ([`check_role_fits`]).
 //! - `member` may frame, add perspectives, propose, give feedback, endorse and support.
 
 use serde::{Deserialize, Serialize};
@@ -38,6 +39,16 @@ impl StakeholderKind {
             StakeholderKind::Commissioner => "commissioner",
         }
     }
+
+    /// Plain words for the kind, with an article ("a community organisation").
+    pub fn words(&self) -> &'static str {
+        match self {
+            StakeholderKind::CommunityOrganisation => "a community organisation",
+            StakeholderKind::Innovator => "an innovator",
+            StakeholderKind::Clinician => "a clinical organisation",
+            StakeholderKind::Commissioner => "a commissioner",
+        }
+    }
 }
 
 /// A member's role in the hub.
@@ -48,7 +59,7 @@ pub enum Role {
     Facilitator,
     /// Authorised to consent or object for their organisation.
     Lead,
-    /// Community champion; may propose on behalf of residents.
+    /// Community champion of a community organisation; may propose on behalf of residents.
     Champion,
     /// Any other member.
     Member,
@@ -96,6 +107,26 @@ impl Actor {
     pub fn speaks_for(&self, organisation: OrganisationId) -> bool {
         self.organisation_id == organisation && self.role.speaks_for_organisation()
     }
+}
+
+/// Checks that a member of `organisation` (of stakeholder `kind`) may hold `role`: a community
+/// champion acts for residents as a member of a community organisation, so only community
+/// organisations have champions (breaking [`Rule::ChampionsBelongToCommunityOrganisations`]).
+pub fn check_role_fits(
+    role: Role,
+    kind: StakeholderKind,
+    organisation: &str,
+) -> Result<(), DomainError> {
+    if role == Role::Champion && kind != StakeholderKind::CommunityOrganisation {
+        return Err(DomainError::rule_broken(
+            Rule::ChampionsBelongToCommunityOrganisations,
+            format!(
+                "Community champions speak for residents as members of a community organisation, and {organisation} is {}. Only members of a community organisation can be champions.",
+                kind.words()
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Resolves a member id against a hub: unknown members are refused (`Forbidden`), suspended

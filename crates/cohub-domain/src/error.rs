@@ -23,6 +23,9 @@ pub enum Rule {
     ProblemNotOpenForIdeas,
     /// Only community champions may propose on behalf of residents.
     OnlyChampionsSpeakForResidents,
+    /// A community champion acts for residents as a member of a community organisation, so
+    /// only members of community organisations hold the role or act in it.
+    ChampionsBelongToCommunityOrganisations,
     /// A withdrawn or declined idea takes no more changes.
     IdeaNotOpen,
     /// A decision on an idea has already been recorded.
@@ -63,6 +66,9 @@ impl Rule {
             Rule::ProblemClosed => "problem_closed",
             Rule::ProblemNotOpenForIdeas => "problem_not_open_for_ideas",
             Rule::OnlyChampionsSpeakForResidents => "only_champions_speak_for_residents",
+            Rule::ChampionsBelongToCommunityOrganisations => {
+                "champions_belong_to_community_organisations"
+            }
             Rule::IdeaNotOpen => "idea_not_open",
             Rule::IdeaAlreadyDecided => "idea_already_decided",
             Rule::MinimumDeliberationTime => "minimum_deliberation_time",

@@ -529,7 +529,11 @@ pub fn steps() -> Vec<ExampleStep> {
             problem_id: PROBLEM,
             title: en("Community-language voice reminders recorded by trusted champions."),
             summary: en("Champions record short voice reminders in Urdu, Punjabi and Bengali that are sent before each screening appointment."),
-            on_behalf_of: Some(OnBehalfOf { residents: en("Residents of the Brierley Hill estates who speak Urdu, Punjabi or Bengali at home."), anonymous: false }),
+            on_behalf_of: Some(OnBehalfOf {
+                residents: en("Residents of the Brierley Hill estates who speak Urdu, Punjabi or Bengali at home."),
+                anonymous: false,
+                how_residents_agreed: Some(en("At the tenants' association meeting on 20 February, twenty-three residents asked the champions to put this idea forward for them, and agreed to be named as the estates' residents.")),
+            }),
         }
         .into(),
         "The champion proposes an idea on behalf of residents.",

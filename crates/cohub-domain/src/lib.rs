@@ -10,6 +10,7 @@
 
 pub mod acknowledgement;
 pub mod actor;
+pub mod answer;
 pub mod codec;
 pub mod command;
 pub mod distribution;

@@ -137,7 +137,8 @@ fn command() -> impl Strategy<Value = DomainCommand> {
         text().prop_map(|t| ProblemCommand::ReviseProblem {
             problem_id: PROBLEM,
             framing: framing(),
-            rationale: t
+            rationale: t,
+            answers: vec![PERSPECTIVE_CLINICAL]
         }),
         Just(ProblemCommand::AcknowledgeProblemContribution {
             problem_id: PROBLEM,

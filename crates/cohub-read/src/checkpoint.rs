@@ -16,8 +16,10 @@ use crate::model::ReadModel;
 /// The checkpoint's file name inside its directory.
 pub const CHECKPOINT_FILE: &str = "checkpoint.json";
 
-/// The format version this build writes and reads.
-pub const CHECKPOINT_FORMAT: u32 = 1;
+/// The format version this build writes and reads. Raised whenever the fold itself changes
+/// (2: a revision answers only what it names; deliberation runs from an idea's latest version),
+/// so a model folded by an older rule is rebuilt from the log instead of being loaded.
+pub const CHECKPOINT_FORMAT: u32 = 2;
 
 /// A persisted read model.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -2,21 +2,21 @@
 //! unanswered ones with how long they have waited (computed when asked, never stored).
 //!
 //! A contribution is a problem's framing, a perspective, an idea, a piece of feedback or an
-//! objection. It is *acknowledged* by an explicit acknowledgement. It is *answered* by the first
-//! reply in words from someone other than its author:
-//! - a problem: a perspective, an idea, or a stage move by someone else;
-//! - a perspective: an acknowledgement with a note, or a revision of the problem after it;
-//! - an idea: feedback or a recorded decision;
-//! - feedback: the author's response;
-//! - an objection: an amendment or variation of the distribution after it, or its withdrawal.
+//! objection. It is *acknowledged* by an explicit acknowledgement. What *answers* a problem's
+//! framing, a perspective, an idea or feedback is the domain's one rule,
+//! [`cohub_domain::answer`] (a revision answers only what it names; feedback is answered only
+//! by what is addressed to it), folded here by [`record_answers`]. An objection is answered by
+//! an amendment or variation of the distribution after it, or its withdrawal.
 
 use chrono::{DateTime, Utc};
+use cohub_domain::answer::{self, Answered, Answering};
 use cohub_domain::text::PlainText;
 use cohub_domain::{
     DistributionId, FeedbackId, HubId, IdeaId, MemberId, OrganisationId, PerspectiveId, ProblemId,
 };
 use serde::{Deserialize, Serialize};
 
+use crate::error::ReadError;
 use crate::model::ReadModel;
 use crate::recorded::Recorded;
 
@@ -29,31 +29,7 @@ pub struct Acknowledgement {
     pub recorded: Recorded,
 }
 
-/// How a contribution was answered.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AnswerKind {
-    /// An acknowledgement with a note.
-    Note,
-    /// A perspective added to the problem.
-    Perspective,
-    /// An idea proposed for the problem.
-    Idea,
-    /// The problem moved stage.
-    StageMove,
-    /// The problem's framing was revised.
-    Revision,
-    /// Feedback on the idea.
-    Feedback,
-    /// A response to feedback.
-    Response,
-    /// A recorded decision on the idea.
-    Decision,
-    /// A new version of the distribution.
-    Amendment,
-    /// The distribution was withdrawn.
-    Withdrawal,
-}
+pub use cohub_domain::answer::AnswerKind;
 
 /// The first answer to a contribution.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -84,16 +60,12 @@ impl Heard {
         self.answer.is_some()
     }
 
-    /// Records an acknowledgement; one with a note also answers.
+    /// Records an acknowledgement (one with a note also answers: see [`record_answers`]).
     pub(crate) fn acknowledge(&mut self, note: Option<PlainText>, recorded: &Recorded) {
-        let answers = note.is_some();
         self.acknowledgements.push(Acknowledgement {
             note,
             recorded: recorded.clone(),
         });
-        if answers {
-            self.answer_with(AnswerKind::Note, recorded);
-        }
     }
 
     /// Records the first answer (later ones do not replace it).
@@ -106,14 +78,15 @@ impl Heard {
         }
     }
 
-    /// Records an answer if it comes from someone other than the author.
+    /// Records an answer if it comes from someone other than the author
+    /// ([`cohub_domain::answer::counts`]).
     pub(crate) fn answer_unless_author(
         &mut self,
         author: MemberId,
         kind: AnswerKind,
         recorded: &Recorded,
     ) {
-        if recorded.member_id != author {
+        if answer::counts(author, recorded.member_id) {
             self.answer_with(kind, recorded);
         }
     }
@@ -271,11 +244,78 @@ impl ReadModel {
             .into_iter()
             .filter(|c| !c.heard.is_answered())
             .map(|c| Unanswered {
-                days_waited: (now - c.made.at).num_days().max(0),
+                days_waited: answer::days_waited(c.made.at, now),
                 contribution: c,
             })
             .collect();
         out.sort_by_key(|u| u.contribution.made.position);
         out
+    }
+}
+
+/// The author of an answered contribution and where its [`Heard`] lives, if it is in the model.
+fn author_of(model: &ReadModel, contribution: Answered) -> Option<MemberId> {
+    match contribution {
+        Answered::Problem(id) => model.problem(id).map(|p| p.author),
+        Answered::Perspective(problem, id) => model
+            .problem(problem)
+            .and_then(|p| p.perspective(id))
+            .map(|p| p.recorded.member_id),
+        Answered::Idea(id) => model.idea(id).map(|i| i.author),
+        Answered::Feedback(idea, id) => model
+            .idea(idea)
+            .and_then(|i| i.feedback(id))
+            .map(|f| f.given.member_id),
+    }
+}
+
+/// Checks that every contribution an event answers is in the model (call it before changing
+/// anything, so an event that does not fit leaves the model as it was).
+pub(crate) fn check_answers(
+    model: &ReadModel,
+    position: u64,
+    answers: &[Answering],
+) -> Result<(), ReadError> {
+    match answers
+        .iter()
+        .find(|a| author_of(model, a.contribution).is_none())
+    {
+        Some(a) => Err(ReadError::Inconsistent {
+            position,
+            message: format!(
+                "an event answers {:?}, which is not in the model",
+                a.contribution
+            ),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Records the answers an event gives, as the domain's rule
+/// ([`cohub_domain::answer::by_problem_event`], [`cohub_domain::answer::by_idea_event`]) says,
+/// on contributions already checked by [`check_answers`]; nobody answers their own words.
+pub(crate) fn record_answers(model: &mut ReadModel, rec: &Recorded, answers: &[Answering]) {
+    for a in answers {
+        let Some(author) = author_of(model, a.contribution) else {
+            continue;
+        };
+        let position = rec.position;
+        let heard = match a.contribution {
+            Answered::Problem(id) => model.problem_mut(id, position).ok().map(|p| &mut p.heard),
+            Answered::Perspective(problem, id) => model
+                .problem_mut(problem, position)
+                .ok()
+                .and_then(|p| p.perspectives.iter_mut().find(|p| p.id == id))
+                .map(|p| &mut p.heard),
+            Answered::Idea(id) => model.idea_mut(id, position).ok().map(|i| &mut i.heard),
+            Answered::Feedback(idea, id) => model
+                .idea_mut(idea, position)
+                .ok()
+                .and_then(|i| i.feedback.iter_mut().find(|f| f.id == id))
+                .map(|f| &mut f.heard),
+        };
+        if let Some(heard) = heard {
+            heard.answer_unless_author(author, a.kind, rec);
+        }
     }
 }

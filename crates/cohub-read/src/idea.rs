@@ -11,10 +11,11 @@ use cohub_domain::{DistributionId, FeedbackId, HubId, IdeaId, MemberId, ProblemI
 use serde::{Deserialize, Serialize};
 
 use crate::error::ReadError;
-use crate::heard::{AnswerKind, Heard};
+use crate::heard::{check_answers, record_answers, Heard};
 use crate::model::ReadModel;
 use crate::page::{page, Page};
 use crate::recorded::{Recorded, Withdrawal};
+use cohub_domain::answer;
 
 /// One version of an idea.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -27,6 +28,9 @@ pub struct IdeaVersionView {
     pub summary: PlainText,
     /// Why it changed (none for version 1).
     pub rationale: Option<PlainText>,
+    /// The feedback this version answers (its revision named it).
+    #[serde(default)]
+    pub answers: Vec<FeedbackId>,
     /// Who wrote it, when.
     pub recorded: Recorded,
 }
@@ -64,7 +68,9 @@ pub struct DecisionView {
     pub version: u32,
     /// Options considered, preferences stated, rationale.
     pub decision: Decision,
-    /// Seconds of deliberation: from the idea being proposed to the decision.
+    /// Seconds of deliberation: from the idea's latest version (its proposal or latest
+    /// revision, the one decided on) to the decision, the time the hub's minimum applies to
+    /// (as in the domain's `IdeaState::deliberation_started_at`).
     pub deliberation_seconds: i64,
     /// The hub's minimum deliberation time when it was decided.
     pub minimum_deliberation_seconds: u64,
@@ -170,12 +176,14 @@ pub(crate) fn apply(
             });
         }
         model.hub_mut(e.hub_id, position)?;
-        let problem = model.problem_mut(e.problem_id, position)?;
-        let author = problem.author;
-        problem
-            .heard
-            .answer_unless_author(author, AnswerKind::Idea, rec);
-        problem.idea_ids.push(e.idea_id);
+        model.problem_mut(e.problem_id, position)?;
+        let answers = answer::by_idea_event(event);
+        check_answers(model, position, &answers)?;
+        record_answers(model, rec, &answers);
+        model
+            .problem_mut(e.problem_id, position)?
+            .idea_ids
+            .push(e.idea_id);
         model.hub_mut(e.hub_id, position)?.idea_ids.push(e.idea_id);
         model.ideas.insert(
             e.idea_id,
@@ -191,6 +199,7 @@ pub(crate) fn apply(
                     title: e.title.clone(),
                     summary: e.summary.clone(),
                     rationale: None,
+                    answers: Vec::new(),
                     recorded: rec.clone(),
                 }],
                 supports: Vec::new(),
@@ -210,8 +219,10 @@ pub(crate) fn apply(
         .get(&event.idea_id())
         .and_then(|i| model.hubs.get(&i.hub_id))
         .map_or(0, |h| h.minimum_deliberation_seconds);
+    model.idea_mut(event.idea_id(), position)?;
+    let answers = answer::by_idea_event(event);
+    check_answers(model, position, &answers)?;
     let idea = model.idea_mut(event.idea_id(), position)?;
-    let author = idea.author;
     let missing_feedback = |id: FeedbackId| ReadError::Inconsistent {
         position,
         message: format!("feedback {id} is not on idea {}", event.idea_id()),
@@ -223,12 +234,11 @@ pub(crate) fn apply(
             title: e.title.clone(),
             summary: e.summary.clone(),
             rationale: Some(e.rationale.clone()),
+            answers: e.answers.clone(),
             recorded: rec.clone(),
         }),
         IdeaEvent::IdeaSupported(_) => idea.supports.push(rec.clone()),
         IdeaEvent::FeedbackGiven(e) => {
-            idea.heard
-                .answer_unless_author(author, AnswerKind::Feedback, rec);
             idea.feedback.push(FeedbackThread {
                 id: e.feedback_id,
                 text: e.text.clone(),
@@ -243,10 +253,6 @@ pub(crate) fn apply(
                 .iter_mut()
                 .find(|f| f.id == e.feedback_id)
                 .ok_or_else(|| missing_feedback(e.feedback_id))?;
-            let feedback_author = thread.given.member_id;
-            thread
-                .heard
-                .answer_unless_author(feedback_author, AnswerKind::Response, rec);
             thread.responses.push(ResponseView {
                 text: e.text.clone(),
                 recorded: rec.clone(),
@@ -287,6 +293,7 @@ pub(crate) fn apply(
         }
     }
     idea.updated = rec.clone();
+    record_answers(model, rec, &answers);
     Ok(())
 }
 
@@ -302,13 +309,12 @@ fn record_decision(
         IdeaOutcome::Shortlist => IdeaStatus::Shortlisted,
         IdeaOutcome::Decline => IdeaStatus::Declined,
     };
-    idea.heard
-        .answer_unless_author(idea.author, AnswerKind::Decision, rec);
+    let deliberation_started = idea.latest().recorded.at;
     idea.decisions.push(DecisionView {
         outcome,
         version,
         decision: decision.clone(),
-        deliberation_seconds: (rec.at - idea.proposed.at).num_seconds(),
+        deliberation_seconds: (rec.at - deliberation_started).num_seconds(),
         minimum_deliberation_seconds: minimum,
         recorded: rec.clone(),
     });

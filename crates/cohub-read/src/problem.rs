@@ -11,10 +11,11 @@ use cohub_domain::{HubId, IdeaId, MemberId, PerspectiveId, ProblemId};
 use serde::{Deserialize, Serialize};
 
 use crate::error::ReadError;
-use crate::heard::{AnswerKind, Heard};
+use crate::heard::{check_answers, record_answers, Heard};
 use crate::model::ReadModel;
 use crate::page::{page, Page};
 use crate::recorded::Recorded;
+use cohub_domain::answer;
 
 /// One version of a problem's framing.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -25,6 +26,9 @@ pub struct ProblemVersionView {
     pub framing: Framing,
     /// Why it changed (none for version 1).
     pub rationale: Option<PlainText>,
+    /// The perspectives this version answers (its revision named them).
+    #[serde(default)]
+    pub answers: Vec<PerspectiveId>,
     /// Who wrote it, when.
     pub recorded: Recorded,
 }
@@ -166,6 +170,7 @@ pub(crate) fn apply(
                     version: e.version,
                     framing: e.framing.clone(),
                     rationale: None,
+                    answers: Vec::new(),
                     recorded: rec.clone(),
                 }],
                 perspectives: Vec::new(),
@@ -179,14 +184,13 @@ pub(crate) fn apply(
         );
         return Ok(());
     }
+    model.problem_mut(event.problem_id(), position)?;
+    let answers = answer::by_problem_event(event);
+    check_answers(model, position, &answers)?;
     let problem = model.problem_mut(event.problem_id(), position)?;
     match event {
         ProblemEvent::ProblemFramed(_) => unreachable!("handled above"),
         ProblemEvent::PerspectiveAdded(e) => {
-            let author = problem.author;
-            problem
-                .heard
-                .answer_unless_author(author, AnswerKind::Perspective, rec);
             problem.perspectives.push(PerspectiveView {
                 id: e.perspective_id,
                 kind: e.kind,
@@ -195,25 +199,15 @@ pub(crate) fn apply(
                 heard: Heard::default(),
             });
         }
-        ProblemEvent::ProblemRevised(e) => {
-            for p in &mut problem.perspectives {
-                let author = p.recorded.member_id;
-                p.heard
-                    .answer_unless_author(author, AnswerKind::Revision, rec);
-            }
-            problem.versions.push(ProblemVersionView {
-                version: e.version,
-                framing: e.framing.clone(),
-                rationale: Some(e.rationale.clone()),
-                recorded: rec.clone(),
-            });
-        }
+        ProblemEvent::ProblemRevised(e) => problem.versions.push(ProblemVersionView {
+            version: e.version,
+            framing: e.framing.clone(),
+            rationale: Some(e.rationale.clone()),
+            answers: e.answers.clone(),
+            recorded: rec.clone(),
+        }),
         ProblemEvent::ProblemEndorsed(_) => problem.endorsements.push(rec.clone()),
         ProblemEvent::ProblemStageMoved(e) => {
-            let author = problem.author;
-            problem
-                .heard
-                .answer_unless_author(author, AnswerKind::StageMove, rec);
             problem.stage = e.to;
             problem.stage_history.push(StageMoveView {
                 from: e.from,
@@ -238,5 +232,6 @@ pub(crate) fn apply(
         },
     }
     problem.updated = rec.clone();
+    record_answers(model, rec, &answers);
     Ok(())
 }

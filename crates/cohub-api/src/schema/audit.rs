@@ -620,7 +620,8 @@ pub struct TrailDecision {
     pub rationale: PlainText,
     /// Who recorded it, when.
     pub decided_by: AuditActor,
-    /// Seconds from the idea being proposed to this decision.
+    /// Seconds from the idea's latest version (the one decided on) to this decision: the time
+    /// the hub's minimum applies to.
     pub deliberation_seconds: i64,
     /// The hub's minimum deliberation time when it was decided.
     pub minimum_deliberation_seconds: u64,
@@ -629,7 +630,7 @@ pub struct TrailDecision {
 /// How long it was deliberated, beside the hub's minimum.
 #[derive(Debug, Clone, SimpleObject)]
 pub struct Deliberation {
-    /// When it was proposed (deliberation starts).
+    /// When it was first proposed (the hub's minimum runs from the final version's time).
     pub started_at: DateTime<Utc>,
     /// When it was agreed or decided (the latest agreement or decision), if it was.
     pub decided_at: Option<DateTime<Utc>>,
@@ -641,8 +642,9 @@ pub struct Deliberation {
     pub final_version_seconds: Option<i64>,
     /// The hub's minimum deliberation time in force then (now, if undecided).
     pub minimum_seconds: u64,
-    /// Whether the minimum was respected (null while undecided). For a distribution it runs
-    /// from its latest version, for an idea from its proposal.
+    /// Whether the minimum was respected (null while undecided). It runs from the latest
+    /// version before the agreement or decision (an idea's latest revision, a distribution's
+    /// latest version).
     pub minimum_met: Option<bool>,
 }
 
@@ -679,6 +681,9 @@ pub struct DecisionTrail {
     pub proposed: AuditActor,
     /// The residents an idea was proposed on behalf of, if any.
     pub on_behalf_of: Option<PlainText>,
+    /// How those residents agreed to be represented; null when not on behalf of residents or
+    /// not recorded (proposals made before cohub asked for it).
+    pub how_residents_agreed: Option<PlainText>,
     /// Every version, oldest first, with the consents and objections on each.
     pub versions: Vec<TrailVersion>,
     /// Every consent, in order (voided ones stay, marked).
@@ -729,6 +734,11 @@ impl DecisionTrail {
             decided: t.decided,
             proposed: (&t.proposed).into(),
             on_behalf_of: t.on_behalf_of.as_ref().map(|o| (&o.residents).into()),
+            how_residents_agreed: t
+                .on_behalf_of
+                .as_ref()
+                .and_then(|o| o.how_residents_agreed.as_ref())
+                .map(Into::into),
             versions: t
                 .versions
                 .iter()

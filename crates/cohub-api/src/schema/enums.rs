@@ -82,6 +82,8 @@ pub enum PerspectiveKind {
     Commissioning,
     /// What the data show.
     Data,
+    /// The social causes behind it: housing, income, language, work.
+    SocialCauses,
 }
 
 /// An idea's status.
@@ -172,7 +174,7 @@ pub enum RewardKind {
 
 /// How a contribution was first answered.
 #[derive(Enum, Copy, Clone, Debug, Eq, PartialEq)]
-#[graphql(remote = "cohub_read::heard::AnswerKind")]
+#[graphql(remote = "cohub_domain::answer::AnswerKind")]
 pub enum AnswerKind {
     /// An acknowledgement with a note.
     Note,
@@ -182,11 +184,11 @@ pub enum AnswerKind {
     Idea,
     /// The problem moved stage.
     StageMove,
-    /// The problem's framing was revised.
+    /// A revision (of the problem's framing, or of the idea) that names it.
     Revision,
     /// Feedback on the idea.
     Feedback,
-    /// A response to feedback.
+    /// A response to that feedback.
     Response,
     /// A recorded decision on the idea.
     Decision,

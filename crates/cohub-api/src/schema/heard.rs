@@ -73,7 +73,8 @@ pub fn contributions_connection(
                 text: (&c.text).into(),
                 made: scope.attribution(&c.made),
                 heard: scope.heard(&c.heard),
-                days_waited: (!c.heard.is_answered()).then(|| (now - c.made.at).num_days().max(0)),
+                days_waited: (!c.heard.is_answered())
+                    .then(|| cohub_domain::answer::days_waited(c.made.at, now)),
             };
             match c.reference {
                 ContributionRef::Problem { problem_id } => {

@@ -43,6 +43,8 @@ pub struct IdeaVersion {
     pub summary: PlainText,
     /// Why it changed (none for version 1).
     pub rationale: Option<PlainText>,
+    /// The feedback this version's revision named as answered (ids).
+    pub answers: Vec<Uuid>,
     /// Who wrote it (always the idea's proposer), when.
     pub written: Attribution,
 }
@@ -54,6 +56,9 @@ pub struct OnBehalfOf {
     pub residents: PlainText,
     /// Whether they asked not to be named.
     pub anonymous: bool,
+    /// How the residents agreed to be represented; null when it was not recorded (proposals
+    /// made before cohub asked for it).
+    pub how_residents_agreed: Option<PlainText>,
 }
 
 /// A response in a feedback thread.
@@ -122,7 +127,8 @@ pub struct IdeaDecision {
     pub preferences: Vec<StatedPreference>,
     /// Why this was decided.
     pub rationale: PlainText,
-    /// Seconds of deliberation, from the idea being proposed to the decision.
+    /// Seconds of deliberation, from the idea's latest version (its proposal or latest
+    /// revision) to the decision: the time the hub's minimum applies to.
     pub deliberation_seconds: i64,
     /// The hub's minimum deliberation time when it was decided.
     pub minimum_deliberation_seconds: u64,
@@ -198,6 +204,7 @@ impl Idea {
         self.view().on_behalf_of.as_ref().map(|o| OnBehalfOf {
             residents: (&o.residents).into(),
             anonymous: o.anonymous,
+            how_residents_agreed: o.how_residents_agreed.as_ref().map(Into::into),
         })
     }
     /// Supports, in order.
@@ -284,6 +291,7 @@ fn version(scope: &Scope, v: &cohub_read::idea::IdeaVersionView) -> IdeaVersion 
         title: (&v.title).into(),
         summary: (&v.summary).into(),
         rationale: v.rationale.as_ref().map(Into::into),
+        answers: v.answers.iter().map(|f| f.uuid()).collect(),
         written: scope.attribution(&v.recorded),
     }
 }

@@ -49,6 +49,8 @@ pub struct ProblemVersion {
     pub evidence: Vec<Evidence>,
     /// Why it changed (none for version 1).
     pub rationale: Option<PlainText>,
+    /// The perspectives this version's revision named as answered (ids).
+    pub answers: Vec<Uuid>,
     /// Who wrote it (always the problem's framer), when.
     pub written: Attribution,
 }
@@ -79,6 +81,7 @@ fn version(scope: &Scope, v: &cohub_read::problem::ProblemVersionView) -> Proble
             })
             .collect(),
         rationale: v.rationale.as_ref().map(Into::into),
+        answers: v.answers.iter().map(|p| p.uuid()).collect(),
         written: scope.attribution(&v.recorded),
     }
 }

@@ -1,11 +1,12 @@
-//! Deciding which events a hub command produces. Only facilitators run a hub (except founding).
+//! Deciding which events a hub command produces. Only facilitators run a hub (except founding),
+//! and only members of community organisations are made community champions.
 
 use chrono::{DateTime, Utc};
 
 use super::command::HubCommand;
 use super::event::*;
 use super::state::{HubState, MemberStatus};
-use crate::actor::{resolve, Actor, Role};
+use crate::actor::{check_role_fits, resolve, Actor, Role};
 use crate::error::{DomainError, Rule};
 use crate::ids::MemberId;
 use crate::text::{validate_str, TextLimit};
@@ -110,16 +111,15 @@ pub fn decide(
             ..
         } => {
             validate_str(name, "member's name", TextLimit::Name)?;
-            if !state.organisations.contains_key(organisation_id) {
-                return Err(DomainError::not_found(
-                    "That organisation has not been admitted to this hub.",
-                ));
-            }
+            let organisation = state.organisations.get(organisation_id).ok_or_else(|| {
+                DomainError::not_found("That organisation has not been admitted to this hub.")
+            })?;
             if state.members.contains_key(member_id) {
                 return Err(DomainError::conflict(
                     "This person is already a member of the hub.",
                 ));
             }
+            check_role_fits(*role, organisation.kind, &organisation.name)?;
             Ok(vec![HubEvent::MemberAdmitted(MemberAdmitted {
                 hub_id,
                 member_id: *member_id,
@@ -145,6 +145,9 @@ pub fn decide(
                     member.name,
                     role.as_str()
                 )));
+            }
+            if let Some(organisation) = state.organisations.get(&member.organisation_id) {
+                check_role_fits(*role, organisation.kind, &organisation.name)?;
             }
             if member.role == Role::Facilitator
                 && member.status == MemberStatus::Active

@@ -254,3 +254,49 @@ fn charter_text_is_validated() {
     };
     assert_code(&err(&mut world, FACILITATOR, cmd), "VALIDATION");
 }
+
+#[test]
+fn champions_belong_to_community_organisations() {
+    let mut world = full();
+    let newcomer = MemberId::new();
+    let admit = |organisation_id, role| HubCommand::AdmitMember {
+        hub_id: HUB,
+        member_id: newcomer,
+        organisation_id,
+        name: "Priya Shah".into(),
+        role,
+    };
+    for org in [ORG_GLUCOLINK, ORG_GP, ORG_ICB] {
+        let e = err(&mut world, FACILITATOR, admit(org, Role::Champion));
+        assert_eq!(
+            e.rule().map(|r| r.as_str()),
+            Some("champions_belong_to_community_organisations"),
+            "{e:?}"
+        );
+    }
+    ok(&mut world, FACILITATOR, admit(ORG_GLUCOLINK, Role::Member));
+    let e = err(
+        &mut world,
+        FACILITATOR,
+        HubCommand::ChangeMemberRole {
+            hub_id: HUB,
+            member_id: newcomer,
+            role: Role::Champion,
+        },
+    );
+    assert_eq!(
+        e.rule().map(|r| r.as_str()),
+        Some("champions_belong_to_community_organisations")
+    );
+    // A member of a community organisation may be made a champion.
+    ok(
+        &mut world,
+        FACILITATOR,
+        HubCommand::ChangeMemberRole {
+            hub_id: HUB,
+            member_id: HOUSING_LEAD,
+            role: Role::Champion,
+        },
+    );
+    assert_eq!(world.hubs[&HUB].members[&HOUSING_LEAD].role, Role::Champion);
+}

@@ -13,6 +13,29 @@ pub struct OnBehalfOf {
     pub residents: PlainText,
     /// Whether the residents asked not to be named (the description then names no one).
     pub anonymous: bool,
+    /// How the residents agreed to be represented, in plain words (up to 2000 characters):
+    /// required for every new proposal; `None` only in proposals recorded before it was asked
+    /// for, which show it as not recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub how_residents_agreed: Option<PlainText>,
+}
+
+impl OnBehalfOf {
+    /// Validates a new proposal's description of the residents and of how they agreed to be
+    /// represented (which must be given).
+    pub fn validate(&self) -> Result<(), DomainError> {
+        self.residents
+            .validate("description of the residents", TextLimit::Reason)?;
+        let agreed = self.how_residents_agreed.as_ref().ok_or_else(|| {
+            DomainError::validation(
+                "Say how the residents agreed to be represented (for example, at a tenants' meeting, or each in person) when you propose on their behalf.",
+            )
+        })?;
+        agreed.validate(
+            "description of how the residents agreed to be represented",
+            TextLimit::Reason,
+        )
+    }
 }
 
 /// A contribution to an idea that can be acknowledged.
@@ -105,6 +128,10 @@ pub enum IdeaCommand {
         summary: PlainText,
         /// Why it changed.
         rationale: PlainText,
+        /// The feedback on this idea that the revision answers (other people's, each once);
+        /// feedback it does not name stays unanswered.
+        #[serde(default)]
+        answers: Vec<FeedbackId>,
     },
     /// Support the idea (once per member).
     SupportIdea {

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use super::command::{IdeaCommand, IdeaContribution, IdeaOutcome};
 use super::event::*;
 use super::state::{IdeaState, IdeaStatus};
-use crate::actor::{resolve, Role};
+use crate::actor::{check_role_fits, resolve, Role};
 use crate::error::{DomainError, Rule};
 use crate::hub::HubState;
 use crate::ids::MemberId;
@@ -66,8 +66,14 @@ pub fn decide(
                     "Only a community champion can propose an idea on behalf of residents.",
                 ));
             }
-            o.residents
-                .validate("description of the residents", TextLimit::Reason)?;
+            // A champion admitted before champions had to belong to a community organisation
+            // still cannot act as one.
+            check_role_fits(
+                who.role,
+                who.kind,
+                &ctx.hub.organisation_name_or(who.organisation_id),
+            )?;
+            o.validate()?;
         }
         return Ok(vec![IdeaEvent::IdeaProposed(IdeaProposed {
             idea_id: *idea_id,
@@ -111,6 +117,7 @@ pub fn decide(
             title,
             summary,
             rationale,
+            answers,
             ..
         } => {
             if actor != author {
@@ -125,12 +132,20 @@ pub fn decide(
             title.validate("title", TextLimit::Title)?;
             summary.validate("summary", TextLimit::Summary)?;
             rationale.validate("rationale", TextLimit::Reason)?;
+            crate::answer::check_named(
+                answers,
+                |id| state.feedback(id).map(|f| f.by),
+                actor,
+                "piece of feedback",
+                "idea",
+            )?;
             Ok(vec![IdeaEvent::IdeaRevised(IdeaRevised {
                 idea_id,
                 version: state.version() + 1,
                 title: title.clone(),
                 summary: summary.clone(),
                 rationale: rationale.clone(),
+                answers: answers.clone(),
                 by: actor,
                 at: now,
             })])
@@ -181,7 +196,7 @@ pub fn decide(
             }
             if feedback.response.is_some() {
                 return Err(DomainError::conflict(
-                    "This feedback has already been answered.",
+                    "You have already responded to this feedback.",
                 ));
             }
             text.validate("response", TextLimit::Reason)?;
@@ -256,13 +271,13 @@ pub fn decide(
                     ));
                 }
             }
-            let proposed_at = state.proposed_at.unwrap_or(now);
-            let earliest = proposed_at + ctx.hub.minimum_deliberation();
+            let started = state.deliberation_started_at().unwrap_or(now);
+            let earliest = started + ctx.hub.minimum_deliberation();
             if now < earliest {
                 return Err(DomainError::rule_broken(
                     Rule::MinimumDeliberationTime,
                     format!(
-                        "The hub gives every idea at least {} of deliberation before a decision. This one can be decided from {}.",
+                        "The hub gives every version of an idea at least {} of deliberation before a decision, counted from its latest revision. This one can be decided from {}.",
                         describe_seconds(ctx.hub.minimum_deliberation_seconds),
                         earliest.format("%-d %B %Y at %H:%M UTC")
                     ),

@@ -45,6 +45,9 @@ pub struct IdeaRevised {
     pub summary: PlainText,
     /// Why it changed.
     pub rationale: PlainText,
+    /// The feedback it answers (none in revisions recorded before revisions named it).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub answers: Vec<FeedbackId>,
     /// Who revised it.
     pub by: MemberId,
     /// When.
@@ -246,19 +249,28 @@ impl IdeaEvent {
         let who = names.member(self.by());
         match self {
             IdeaEvent::IdeaProposed(e) => match &e.on_behalf_of {
-                Some(o) if o.anonymous => format!(
-                    "{who} proposed an idea on behalf of residents who asked not to be named: \"{}\"",
-                    e.title
-                ),
-                Some(o) => format!(
-                    "{who} proposed an idea on behalf of {}: \"{}\"",
-                    o.residents, e.title
-                ),
+                Some(o) => {
+                    let residents = if o.anonymous {
+                        "residents who asked not to be named".to_string()
+                    } else {
+                        o.residents.to_string()
+                    };
+                    let agreed = match &o.how_residents_agreed {
+                        Some(how) => format!("How they agreed to be represented: {how}"),
+                        None => "How they agreed to be represented was not recorded.".to_string(),
+                    };
+                    format!(
+                        "{who} proposed an idea on behalf of {residents}: \"{}\" {agreed}",
+                        e.title
+                    )
+                }
                 None => format!("{who} proposed an idea: \"{}\"", e.title),
             },
             IdeaEvent::IdeaRevised(e) => format!(
-                "{who} revised the idea as version {}: {}",
-                e.version, e.rationale
+                "{who} revised the idea as version {}: {}{}",
+                e.version,
+                e.rationale,
+                crate::answer::naming(e.answers.len(), "piece of feedback", "pieces of feedback")
             ),
             IdeaEvent::IdeaSupported(_) => format!("{who} supported the idea."),
             IdeaEvent::FeedbackGiven(e) => format!("{who} gave feedback: {}", e.text),

@@ -161,6 +161,12 @@ impl IdeaState {
         self.versions.last()
     }
 
+    /// When deliberation on the idea as it now stands began: its latest version (the proposal,
+    /// or the latest revision). The hub's minimum deliberation time runs from here.
+    pub fn deliberation_started_at(&self) -> Option<DateTime<Utc>> {
+        self.latest().map(|v| v.at)
+    }
+
     /// Feedback by id.
     pub fn feedback(&self, id: FeedbackId) -> Option<&Feedback> {
         self.feedback.iter().find(|f| f.id == id)

@@ -41,6 +41,7 @@ fn anyone_proposes_only_champions_on_behalf_of_residents() {
     let behalf = Some(OnBehalfOf {
         residents: en("Tenants of the Oak Street flats"),
         anonymous: true,
+        how_residents_agreed: Some(en("At the tenants' meeting, by a show of hands.")),
     });
     assert_rule(
         err(&mut world, NURSE, propose(IdeaId::new(), behalf.clone())),
@@ -97,6 +98,7 @@ fn only_the_author_revises_and_old_versions_stay() {
         title: en("Voice reminders v2"),
         summary: en("Also by text."),
         rationale: en("Feedback from the firm."),
+        answers: vec![],
     };
     assert_rule(
         err(&mut world, FIRM_LEAD, revise.clone()),
@@ -338,6 +340,7 @@ fn withdraw_by_author_only() {
                 title: en("t"),
                 summary: en("s"),
                 rationale: en("r"),
+                answers: vec![],
             },
         ),
         Rule::IdeaNotOpen,
@@ -360,4 +363,214 @@ fn withdraw_by_author_only() {
         decision: decision(),
     };
     assert_rule(err(&mut world, FACILITATOR, d), Rule::IdeaNotOpen);
+}
+
+#[test]
+fn a_champion_outside_a_community_organisation_cannot_speak_for_residents() {
+    // An older log can hold a champion of an innovator, admitted before the rule existed.
+    let mut world = full();
+    let legacy = crate::ids::MemberId::new();
+    world.apply(
+        &crate::hub::HubEvent::MemberAdmitted(crate::hub::MemberAdmitted {
+            hub_id: HUB,
+            member_id: legacy,
+            organisation_id: ORG_GLUCOLINK,
+            name: "Old Champion".into(),
+            role: crate::actor::Role::Champion,
+            by: FACILITATOR,
+            at: later(),
+        })
+        .into(),
+    );
+    let behalf = Some(OnBehalfOf {
+        residents: en("Tenants of the Oak Street flats"),
+        anonymous: false,
+        how_residents_agreed: Some(en("At the tenants' meeting, by a show of hands.")),
+    });
+    let e = err(&mut world, legacy, propose(IdeaId::new(), behalf));
+    assert_eq!(
+        e.rule().map(|r| r.as_str()),
+        Some("champions_belong_to_community_organisations"),
+        "{e:?}"
+    );
+    // In their own name they may still propose.
+    ok(&mut world, legacy, propose(IdeaId::new(), None));
+}
+
+#[test]
+fn deliberation_runs_from_the_latest_revision() {
+    let mut world = full();
+    let t0 = later();
+    ok_at(
+        &mut world,
+        FACILITATOR,
+        HubCommand::SetMinimumDeliberationTime {
+            hub_id: HUB,
+            seconds: 3 * 86_400,
+        },
+        t0,
+    );
+    let id = IdeaId::new();
+    ok_at(&mut world, NURSE, propose(id, None), t0);
+    ok_at(
+        &mut world,
+        NURSE,
+        IdeaCommand::ReviseIdea {
+            idea_id: id,
+            title: en("Text and voice reminders"),
+            summary: en("Texts, and voices for those who do not read."),
+            rationale: en("Residents asked for voices."),
+            answers: vec![],
+        },
+        t0 + Duration::days(2),
+    );
+    let decide = IdeaCommand::RecordIdeaDecision {
+        idea_id: id,
+        outcome: IdeaOutcome::Shortlist,
+        decision: decision(),
+    };
+    // Three days after the proposal, but one day after the revision: too soon.
+    assert_rule(
+        err_at(
+            &mut world,
+            FACILITATOR,
+            decide.clone(),
+            t0 + Duration::days(3) + Duration::minutes(1),
+        ),
+        Rule::MinimumDeliberationTime,
+    );
+    ok_at(
+        &mut world,
+        FACILITATOR,
+        decide,
+        t0 + Duration::days(5) + Duration::minutes(1),
+    );
+}
+
+#[test]
+fn an_on_behalf_proposal_records_how_the_residents_agreed() {
+    let mut world = full();
+    let behalf = |how: Option<PlainText>| {
+        Some(OnBehalfOf {
+            residents: en("Tenants of the Oak Street flats"),
+            anonymous: false,
+            how_residents_agreed: how,
+        })
+    };
+    for how in [
+        None,
+        Some(en("  ")),
+        Some(en(&"x".repeat(2001))),
+        Some(PlainText::new("At the meeting.", "not a language")),
+    ] {
+        assert_code(
+            &err(&mut world, CHAMPION_2, propose(IdeaId::new(), behalf(how))),
+            "VALIDATION",
+        );
+    }
+    let id = IdeaId::new();
+    let how = en("Each tenant agreed in person at the residents' drop-in.");
+    ok(
+        &mut world,
+        CHAMPION_2,
+        propose(id, behalf(Some(how.clone()))),
+    );
+    assert_eq!(
+        world.ideas[&id]
+            .on_behalf_of
+            .as_ref()
+            .unwrap()
+            .how_residents_agreed,
+        Some(how)
+    );
+}
+
+#[test]
+fn old_on_behalf_proposals_without_how_residents_agreed_still_read() {
+    let payload = serde_json::json!({
+        "idea_id": IDEA, "problem_id": PROBLEM, "hub_id": HUB, "version": 1,
+        "title": {"text": "Voice reminders", "lang": "en"},
+        "summary": {"text": "Champions record them.", "lang": "en"},
+        "on_behalf_of": {"residents": {"text": "Estate residents", "lang": "en"}, "anonymous": false},
+        "by": CHAMPION, "at": "2025-03-01T09:00:00Z"
+    });
+    let event = IdeaEvent::from_payload("IdeaProposed", 1, payload.clone()).unwrap();
+    let IdeaEvent::IdeaProposed(e) = &event else {
+        panic!("{event:?}")
+    };
+    assert_eq!(e.on_behalf_of.as_ref().unwrap().how_residents_agreed, None);
+    // Written back, it is the same payload (nothing added to old events).
+    assert_eq!(event.to_payload(), payload);
+    let names = crate::example::play(crate::example::start_time())
+        .unwrap()
+        .0
+        .hubs[&HUB]
+        .clone();
+    assert!(event
+        .summary(&names)
+        .ends_with("How they agreed to be represented was not recorded."));
+}
+
+#[test]
+fn a_revision_names_the_feedback_it_answers() {
+    let mut world = full();
+    let nurse_feedback = FeedbackId::new();
+    let own_feedback = FeedbackId::new();
+    for (who, id) in [(NURSE, nurse_feedback), (CHAMPION, own_feedback)] {
+        ok(
+            &mut world,
+            who,
+            IdeaCommand::GiveFeedback {
+                idea_id: IDEA,
+                feedback_id: id,
+                text: en("Could the reminders also go to carers?"),
+            },
+        );
+    }
+    let revise = |answers: Vec<FeedbackId>| IdeaCommand::ReviseIdea {
+        idea_id: IDEA,
+        title: en("Voice reminders, to residents and carers"),
+        summary: en("Reminders go to carers too."),
+        rationale: en("The nurse asked for carers to hear them."),
+        answers,
+    };
+    assert_code(
+        &err(&mut world, CHAMPION, revise(vec![FeedbackId::new()])),
+        "NOT_FOUND",
+    );
+    assert_code(
+        &err(
+            &mut world,
+            CHAMPION,
+            revise(vec![nurse_feedback, nurse_feedback]),
+        ),
+        "VALIDATION",
+    );
+    assert_code(
+        &err(&mut world, CHAMPION, revise(vec![own_feedback])),
+        "VALIDATION",
+    );
+    let events = ok(&mut world, CHAMPION, revise(vec![nurse_feedback]));
+    let crate::DomainEvent::Idea(revised) = &events[0] else {
+        panic!("{events:?}");
+    };
+    let answered: Vec<_> = crate::answer::by_idea_event(revised)
+        .into_iter()
+        .map(|a| a.contribution)
+        .collect();
+    assert_eq!(
+        answered,
+        vec![crate::answer::Answered::Feedback(IDEA, nurse_feedback)],
+        "the firm's feedback is not answered by this revision"
+    );
+    // The champion may still respond to the nurse's feedback in words of its own.
+    ok(
+        &mut world,
+        CHAMPION,
+        IdeaCommand::RespondToFeedback {
+            idea_id: IDEA,
+            feedback_id: nurse_feedback,
+            text: en("Yes: carers will hear them too."),
+        },
+    );
 }

@@ -40,6 +40,8 @@ pub enum PerspectiveKind {
     Commissioning,
     /// What the data show.
     Data,
+    /// The social causes behind it: housing, income, language, work.
+    SocialCauses,
 }
 
 impl PerspectiveKind {
@@ -50,6 +52,7 @@ impl PerspectiveKind {
             PerspectiveKind::Clinical => "clinical",
             PerspectiveKind::Commissioning => "commissioning",
             PerspectiveKind::Data => "data",
+            PerspectiveKind::SocialCauses => "social causes",
         }
     }
 }
@@ -135,6 +138,10 @@ pub enum ProblemCommand {
         framing: Framing,
         /// Why it changed.
         rationale: PlainText,
+        /// The perspectives on this problem that the revision answers (other people's, each
+        /// once); perspectives it does not name stay unanswered.
+        #[serde(default)]
+        answers: Vec<PerspectiveId>,
     },
     /// Say "this matters to us" (once per member).
     EndorseProblem {

@@ -97,7 +97,10 @@ pub fn decide(
             })])
         }
         ProblemCommand::ReviseProblem {
-            framing, rationale, ..
+            framing,
+            rationale,
+            answers,
+            ..
         } => {
             if state.framed_by != Some(actor) {
                 return Err(DomainError::rule_broken(
@@ -110,11 +113,19 @@ pub fn decide(
             }
             framing.validate()?;
             rationale.validate("rationale", TextLimit::Reason)?;
+            crate::answer::check_named(
+                answers,
+                |id| state.perspective(id).map(|p| p.by),
+                actor,
+                "perspective",
+                "problem",
+            )?;
             Ok(vec![ProblemEvent::ProblemRevised(ProblemRevised {
                 problem_id,
                 version: state.version() + 1,
                 framing: framing.clone(),
                 rationale: rationale.clone(),
+                answers: answers.clone(),
                 by: actor,
                 at: now,
             })])

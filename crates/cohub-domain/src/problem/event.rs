@@ -55,6 +55,9 @@ pub struct ProblemRevised {
     pub framing: Framing,
     /// Why it changed.
     pub rationale: PlainText,
+    /// The perspectives it answers (none in revisions recorded before revisions named them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub answers: Vec<PerspectiveId>,
     /// Who revised it.
     pub by: MemberId,
     /// When.
@@ -186,8 +189,10 @@ impl ProblemEvent {
                 format!("{who} added a {} perspective: {}", e.kind.words(), e.text)
             }
             ProblemEvent::ProblemRevised(e) => format!(
-                "{who} revised the problem as version {}: {}",
-                e.version, e.rationale
+                "{who} revised the problem as version {}: {}{}",
+                e.version,
+                e.rationale,
+                crate::answer::naming(e.answers.len(), "perspective", "perspectives")
             ),
             ProblemEvent::ProblemEndorsed(_) => format!("{who} said this problem matters to them."),
             ProblemEvent::ProblemStageMoved(e) => format!(

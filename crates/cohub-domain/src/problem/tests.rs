@@ -74,6 +74,7 @@ fn only_the_author_revises_and_old_versions_stay() {
         problem_id: PROBLEM,
         framing: f.clone(),
         rationale: en("Clearer title."),
+        answers: vec![],
     };
     assert_rule(
         err(&mut world, NURSE, revise.clone()),
@@ -92,6 +93,7 @@ fn only_the_author_revises_and_old_versions_stay() {
         problem_id: PROBLEM,
         framing: f,
         rationale: en(""),
+        answers: vec![],
     };
     assert_code(&err(&mut world, CHAMPION, bad), "VALIDATION");
 }
@@ -243,4 +245,73 @@ fn unknown_problems_and_strangers_are_refused() {
         ),
         "FORBIDDEN",
     );
+}
+
+#[test]
+fn a_revision_names_the_perspectives_it_answers() {
+    let mut world = full();
+    let revise = |answers: Vec<PerspectiveId>| ProblemCommand::ReviseProblem {
+        problem_id: PROBLEM,
+        framing: framing(),
+        rationale: en("The commissioner's figures sharpen it."),
+        answers,
+    };
+    assert_code(
+        &err(&mut world, CHAMPION, revise(vec![PerspectiveId::new()])),
+        "NOT_FOUND",
+    );
+    assert_code(
+        &err(
+            &mut world,
+            CHAMPION,
+            revise(vec![PERSPECTIVE_COMMISSIONING, PERSPECTIVE_COMMISSIONING]),
+        ),
+        "VALIDATION",
+    );
+    // The champion's own lived-experience perspective is not hers to answer.
+    assert_code(
+        &err(&mut world, CHAMPION, revise(vec![PERSPECTIVE_LIVED])),
+        "VALIDATION",
+    );
+    let events = ok(
+        &mut world,
+        CHAMPION,
+        revise(vec![PERSPECTIVE_COMMISSIONING]),
+    );
+    let crate::DomainEvent::Problem(ProblemEvent::ProblemRevised(e)) = &events[0] else {
+        panic!("{events:?}");
+    };
+    assert_eq!(e.answers, vec![PERSPECTIVE_COMMISSIONING]);
+    let answered = crate::answer::by_problem_event(&ProblemEvent::ProblemRevised(e.clone()));
+    assert_eq!(
+        answered,
+        vec![crate::answer::Answering {
+            contribution: crate::answer::Answered::Perspective(PROBLEM, PERSPECTIVE_COMMISSIONING),
+            kind: crate::answer::AnswerKind::Revision,
+        }],
+        "the clinical and lived-experience perspectives are not answered by it"
+    );
+}
+
+#[test]
+fn social_causes_are_a_kind_of_perspective() {
+    let mut world = full();
+    let id = PerspectiveId::new();
+    ok(
+        &mut world,
+        HOUSING_LEAD,
+        ProblemCommand::AddPerspective {
+            problem_id: PROBLEM,
+            perspective_id: id,
+            kind: PerspectiveKind::SocialCauses,
+            text: en("Overcrowded homes and shift work leave no time for appointments."),
+        },
+    );
+    let p = world.problems[&PROBLEM].perspective(id).unwrap();
+    assert_eq!(p.kind, PerspectiveKind::SocialCauses);
+    assert_eq!(
+        serde_json::to_value(PerspectiveKind::SocialCauses).unwrap(),
+        "social_causes"
+    );
+    assert_eq!(PerspectiveKind::SocialCauses.words(), "social causes");
 }

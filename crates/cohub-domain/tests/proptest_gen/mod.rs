@@ -262,6 +262,7 @@ pub fn perspective_kind() -> impl Strategy<Value = PerspectiveKind> {
         PerspectiveKind::Clinical,
         PerspectiveKind::Commissioning,
         PerspectiveKind::Data,
+        PerspectiveKind::SocialCauses,
     ])
 }
 
@@ -652,13 +653,20 @@ pub fn problem_command() -> BoxedStrategy<DomainCommand> {
                 text,
             }
         ),
-        (problem_id(), framing_strategy(), text()).prop_map(|(problem_id, framing, rationale)| {
-            ProblemCommand::ReviseProblem {
-                problem_id,
-                framing,
-                rationale,
-            }
-        }),
+        (
+            problem_id(),
+            framing_strategy(),
+            text(),
+            prop::collection::vec(perspective_id(), 0..3)
+        )
+            .prop_map(|(problem_id, framing, rationale, answers)| {
+                ProblemCommand::ReviseProblem {
+                    problem_id,
+                    framing,
+                    rationale,
+                    answers,
+                }
+            }),
         problem_id().prop_map(|problem_id| ProblemCommand::EndorseProblem { problem_id }),
         (problem_id(), stage(), text()).prop_map(|(problem_id, to, reason)| {
             ProblemCommand::MoveProblemStage {
@@ -681,13 +689,13 @@ pub fn problem_command() -> BoxedStrategy<DomainCommand> {
 
 /// Every idea command variant.
 pub fn idea_command() -> BoxedStrategy<DomainCommand> {
-    let on_behalf =
-        prop::option::of(
-            (text(), any::<bool>()).prop_map(|(residents, anonymous)| OnBehalfOf {
-                residents,
-                anonymous,
-            }),
-        );
+    let on_behalf = prop::option::of((text(), any::<bool>(), prop::option::of(text())).prop_map(
+        |(residents, anonymous, how_residents_agreed)| OnBehalfOf {
+            residents,
+            anonymous,
+            how_residents_agreed,
+        },
+    ));
     let contribution = prop_oneof![
         Just(IdeaContribution::Idea),
         feedback_id().prop_map(IdeaContribution::Feedback),
@@ -703,14 +711,22 @@ pub fn idea_command() -> BoxedStrategy<DomainCommand> {
                 on_behalf_of,
             }
         ),
-        (idea_id(), text(), text(), text()).prop_map(|(idea_id, title, summary, rationale)| {
-            IdeaCommand::ReviseIdea {
-                idea_id,
-                title,
-                summary,
-                rationale,
-            }
-        }),
+        (
+            idea_id(),
+            text(),
+            text(),
+            text(),
+            prop::collection::vec(feedback_id(), 0..3)
+        )
+            .prop_map(|(idea_id, title, summary, rationale, answers)| {
+                IdeaCommand::ReviseIdea {
+                    idea_id,
+                    title,
+                    summary,
+                    rationale,
+                    answers,
+                }
+            }),
         idea_id().prop_map(|idea_id| IdeaCommand::SupportIdea { idea_id }),
         (idea_id(), feedback_id(), text()).prop_map(|(idea_id, feedback_id, text)| {
             IdeaCommand::GiveFeedback {

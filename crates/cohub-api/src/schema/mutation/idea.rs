@@ -19,6 +19,9 @@ pub struct OnBehalfOfInput {
     /// Whether they asked not to be named (the description then names no one).
     #[graphql(default = false)]
     pub anonymous: bool,
+    /// How the residents agreed to be represented, in plain words (up to 2000 characters),
+    /// e.g. "at the tenants' meeting on 20 February".
+    pub how_residents_agreed: PlainTextInput,
 }
 
 /// Propose an idea for a problem (any member; only champions on behalf of residents).
@@ -47,6 +50,10 @@ pub struct ReviseIdeaInput {
     pub summary: PlainTextInput,
     /// Why it changed.
     pub rationale: PlainTextInput,
+    /// The feedback on this idea the revision answers (other people's, each once; an unknown
+    /// one is `NOT_FOUND`). Feedback it does not name stays unanswered.
+    #[graphql(default)]
+    pub answers: Vec<Uuid>,
 }
 
 /// Support an idea (once per member).
@@ -197,12 +204,14 @@ impl IdeaMutation {
             on_behalf_of: input.on_behalf_of.map(|o| OnBehalfOf {
                 residents: o.residents.into(),
                 anonymous: o.anonymous,
+                how_residents_agreed: Some(o.how_residents_agreed.into()),
             }),
         };
         idea_payload(execute(ctx, command, idempotency_key, expected_version).await?)
     }
 
-    /// Revise an idea as a new version with a rationale (its proposer only).
+    /// Revise an idea as a new version with a rationale (its proposer only), naming the
+    /// feedback it answers.
     async fn revise_idea(
         &self,
         ctx: &Context<'_>,
@@ -215,6 +224,11 @@ impl IdeaMutation {
             title: input.title.into(),
             summary: input.summary.into(),
             rationale: input.rationale.into(),
+            answers: input
+                .answers
+                .into_iter()
+                .map(FeedbackId::from_uuid)
+                .collect(),
         };
         idea_payload(execute(ctx, command, idempotency_key, expected_version).await?)
     }

@@ -87,6 +87,10 @@ pub struct ReviseProblemInput {
     pub framing: FramingInput,
     /// Why it changed.
     pub rationale: PlainTextInput,
+    /// The perspectives on this problem the revision answers (other people's, each once; an
+    /// unknown one is `NOT_FOUND`). Perspectives it does not name stay unanswered.
+    #[graphql(default)]
+    pub answers: Vec<Uuid>,
 }
 
 /// Say "this matters to us" (once per member).
@@ -169,7 +173,8 @@ impl ProblemMutation {
         problem_payload(execute(ctx, command, idempotency_key, expected_version).await?)
     }
 
-    /// Add a perspective: lived experience, clinical, commissioning or data (any member).
+    /// Add a perspective: lived experience, social causes, clinical, commissioning or data
+    /// (any member).
     async fn add_perspective(
         &self,
         ctx: &Context<'_>,
@@ -201,8 +206,8 @@ impl ProblemMutation {
         })
     }
 
-    /// Revise the framing as a new version with a rationale (its framer only); earlier
-    /// versions stay readable.
+    /// Revise the framing as a new version with a rationale (its framer only), naming the
+    /// perspectives it answers; earlier versions stay readable.
     async fn revise_problem(
         &self,
         ctx: &Context<'_>,
@@ -214,6 +219,11 @@ impl ProblemMutation {
             problem_id: ProblemId::from_uuid(input.problem_id),
             framing: input.framing.into(),
             rationale: input.rationale.into(),
+            answers: input
+                .answers
+                .into_iter()
+                .map(PerspectiveId::from_uuid)
+                .collect(),
         };
         problem_payload(execute(ctx, command, idempotency_key, expected_version).await?)
     }
