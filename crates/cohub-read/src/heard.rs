@@ -5,7 +5,7 @@
 //! objection. It is *acknowledged* by an explicit acknowledgement. What *answers* a problem's
 //! framing, a perspective, an idea or feedback is the domain's one rule,
 //! [`cohub_domain::answer`] (a revision answers only what it names; feedback is answered only
-//! by what is addressed to it), folded here by [`record_answers`]. An objection is answered by
+//! by what is addressed to it), folded here by `record_answers`. An objection is answered by
 //! an amendment or variation of the distribution after it, or its withdrawal.
 
 use chrono::{DateTime, Utc};
@@ -253,7 +253,7 @@ impl ReadModel {
     }
 }
 
-/// The author of an answered contribution and where its [`Heard`] lives, if it is in the model.
+/// The author of a contribution an event answers, if the contribution is in the model.
 fn author_of(model: &ReadModel, contribution: Answered) -> Option<MemberId> {
     match contribution {
         Answered::Problem(id) => model.problem(id).map(|p| p.author),
