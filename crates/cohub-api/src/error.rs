@@ -22,6 +22,9 @@ pub enum ErrorCode {
     Validation,
     /// Someone else changed the thing first; reload and retry.
     Conflict,
+    /// The caller already used this idempotency key for a different request (another
+    /// operation or another input); nothing was recorded. Use a new key for a new request.
+    IdempotencyKeyReused,
     /// A co-production rule forbids it (`extensions.rule` names the rule).
     Rule,
     /// A size, depth, complexity or rate limit was exceeded.
@@ -41,6 +44,7 @@ impl ErrorCode {
             ErrorCode::NotFound => "NOT_FOUND",
             ErrorCode::Validation => "VALIDATION",
             ErrorCode::Conflict => "CONFLICT",
+            ErrorCode::IdempotencyKeyReused => "IDEMPOTENCY_KEY_REUSED",
             ErrorCode::Rule => "RULE",
             ErrorCode::Limit => "LIMIT",
             ErrorCode::Unavailable => "UNAVAILABLE",
@@ -73,6 +77,9 @@ pub enum ApiError {
     /// See [`ErrorCode::Conflict`].
     #[error("{0}")]
     Conflict(String),
+    /// See [`ErrorCode::IdempotencyKeyReused`].
+    #[error("{0}")]
+    IdempotencyKeyReused(String),
     /// A co-production rule, by name (e.g. `community_organisation_must_be_a_party`).
     #[error("{message}")]
     Rule {
@@ -101,6 +108,7 @@ impl ApiError {
             ApiError::NotFound(_) => ErrorCode::NotFound,
             ApiError::Validation(_) => ErrorCode::Validation,
             ApiError::Conflict(_) => ErrorCode::Conflict,
+            ApiError::IdempotencyKeyReused(_) => ErrorCode::IdempotencyKeyReused,
             ApiError::Rule { .. } => ErrorCode::Rule,
             ApiError::Limit(_) => ErrorCode::Limit,
             ApiError::Unavailable(_) => ErrorCode::Unavailable,
@@ -143,7 +151,11 @@ impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> Self {
         match err {
             StoreError::Conflict { .. } => ApiError::Conflict(err.to_string()),
-            StoreError::IdempotencyMismatch { .. } => ApiError::Conflict(err.to_string()),
+            StoreError::IdempotencyMismatch { key } => ApiError::IdempotencyKeyReused(format!(
+                "You already used the idempotency key {key:?} for a different request, so \
+                 nothing was recorded. Use a new key for a new request, or send exactly the \
+                 same request again to get its receipt."
+            )),
             StoreError::WrongHub { .. } | StoreError::Invalid(_) | StoreError::ImportRefused(_) => {
                 ApiError::Validation(err.to_string())
             }

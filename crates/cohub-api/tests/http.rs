@@ -160,7 +160,7 @@ fn store_errors_map_to_codes_once() {
         ),
         (
             StoreError::IdempotencyMismatch { key: "k".into() },
-            ErrorCode::Conflict,
+            ErrorCode::IdempotencyKeyReused,
         ),
         (
             StoreError::WrongHub {

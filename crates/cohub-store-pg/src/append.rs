@@ -5,8 +5,8 @@
 //! 1. Lock the hub's head row (`INSERT .. ON CONFLICT DO UPDATE .. RETURNING` on `hubs`, which
 //!    creates it if absent and row-locks it either way). Appends to one hub serialise here;
 //!    appends to different hubs do not.
-//! 2. Idempotency: a stored receipt for (hub, key) is returned if the request's fingerprint
-//!    matches (nothing is appended), else `IdempotencyMismatch`.
+//! 2. Idempotency: a stored receipt for (hub, actor, key) is returned if the request repeats the
+//!    first ([`KeyRecord::repeated_by`]; nothing is appended), else `IdempotencyMismatch`.
 //! 3. Expected version against `streams` (stale: `Conflict`; stream of another hub: `WrongHub`),
 //!    and the stream's new version is written.
 //! 4. **The tail**: `UPDATE log_head SET position = position + n RETURNING ..` row-locks the
@@ -34,6 +34,7 @@ use crate::error::{is_unique_violation, map_sqlx};
 use crate::read::to_i64;
 use chrono::{DateTime, Utc};
 use cohub_store::chain::{seal, GENESIS_HASH};
+use cohub_store::idempotency::KeyRecord;
 use cohub_store::{AppendRequest, Envelope, ExpectedVersion, Receipt, StoreError, StoreResult};
 use sqlx::{PgPool, Postgres, QueryBuilder, Transaction};
 use std::sync::Mutex;
@@ -42,7 +43,7 @@ use tokio::sync::oneshot;
 /// The notification channel appends signal on (payload: JSON with hub and positions).
 pub const NOTIFY_CHANNEL: &str = "cohub_events";
 
-/// Rows per multi-row `INSERT` (19 parameters each, under PostgreSQL's 65 535 limit).
+/// Rows per multi-row `INSERT` (20 parameters each, under PostgreSQL's 65 535 limit).
 pub(crate) const INSERT_CHUNK: usize = 1000;
 
 /// Why an append's transaction stopped: a store decision, or a database error still to map.
@@ -212,22 +213,27 @@ async fn run(
 
     // 2. Idempotency (checked before the version: a retry carries a now-stale version).
     let fp = req.idempotency_key.as_ref().map(|_| fingerprint(req));
-    if let (Some(key), Some(fp)) = (&req.idempotency_key, &fp) {
-        let seen: Option<(String, serde_json::Value)> = sqlx::query_as(
-            "SELECT fingerprint, receipt FROM idempotency WHERE hub_id = $1 AND key = $2",
+    if let Some(key) = &req.idempotency_key {
+        let seen: Option<(String, Option<String>, serde_json::Value)> = sqlx::query_as(
+            "SELECT fingerprint, client_fingerprint, receipt FROM idempotency \
+             WHERE hub_id = $1 AND member_id = $2 AND key = $3",
         )
         .bind(req.hub_id)
+        .bind(req.actor.member_id)
         .bind(key)
         .fetch_optional(&mut **tx)
         .await?;
-        if let Some((stored_fp, receipt)) = seen {
-            // An imported append's record holds a fingerprint rebuilt from its envelopes.
-            if &stored_fp != fp && !cohub_store::idempotency::fingerprint_matches(&stored_fp, req) {
+        if let Some((fingerprint, client_fingerprint, receipt)) = seen {
+            let record = KeyRecord {
+                fingerprint,
+                client_fingerprint,
+                receipt: serde_json::from_value(receipt)
+                    .map_err(|e| StoreError::Corrupt(format!("stored receipt: {e}")))?,
+            };
+            if !record.repeated_by(req) {
                 return Err(StoreError::IdempotencyMismatch { key: key.clone() }.into());
             }
-            let receipt: Receipt = serde_json::from_value(receipt)
-                .map_err(|e| StoreError::Corrupt(format!("stored receipt: {e}")))?;
-            return Ok(Done::Repeat(receipt));
+            return Ok(Done::Repeat(record.receipt));
         }
     }
 
@@ -298,6 +304,7 @@ async fn run(
             correlation_id: req.correlation_id,
             causation_id: req.causation_id,
             idempotency_key: req.idempotency_key.clone(),
+            client_fingerprint: req.client_fingerprint.clone(),
             event_type: e.event_type.clone(),
             schema_version: e.schema_version,
             payload: e.payload.clone(),
@@ -334,8 +341,9 @@ async fn run(
     .to_string();
     sqlx::query(
         "WITH head AS (UPDATE hubs SET last_seq = $2, last_hash = $3 WHERE hub_id = $1), \
-         idem AS (INSERT INTO idempotency (hub_id, key, fingerprint, receipt) \
-                  SELECT $1, $4, $5, $6 WHERE $4::text IS NOT NULL) \
+         idem AS (INSERT INTO idempotency \
+                  (hub_id, member_id, key, fingerprint, client_fingerprint, receipt) \
+                  SELECT $1, $9, $4, $5, $10, $6 WHERE $4::text IS NOT NULL) \
          SELECT pg_notify($7, $8)",
     )
     .bind(req.hub_id)
@@ -346,6 +354,8 @@ async fn run(
     .bind(&receipt_json)
     .bind(NOTIFY_CHANNEL)
     .bind(&note)
+    .bind(req.actor.member_id)
+    .bind(req.client_fingerprint.as_deref())
     .execute(&mut **tx)
     .await?;
 
@@ -386,7 +396,8 @@ pub(crate) async fn insert_events(
             .push_bind(i64::from(e.schema_version))
             .push_bind(e.payload.to_string())
             .push_bind(e.prev_hash.clone())
-            .push_bind(e.hash.clone());
+            .push_bind(e.hash.clone())
+            .push_bind(e.client_fingerprint.clone());
     });
     qb.build().execute(&mut **tx).await?;
     Ok(())

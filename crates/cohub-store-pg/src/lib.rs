@@ -159,8 +159,13 @@ impl EventStore for PgStore {
         import::import(&self.inner.pool, envelopes).await
     }
 
-    async fn idempotent_receipt(&self, hub_id: Uuid, key: &str) -> StoreResult<Option<Receipt>> {
-        read::idempotent_receipt(&self.inner.pool, hub_id, key).await
+    async fn idempotent_receipt(
+        &self,
+        hub_id: Uuid,
+        actor: Uuid,
+        key: &str,
+    ) -> StoreResult<Option<Receipt>> {
+        read::idempotent_receipt(&self.inner.pool, hub_id, actor, key).await
     }
 
     async fn stream_version(&self, stream_id: &str) -> StoreResult<u64> {

@@ -21,8 +21,9 @@ pub enum StoreError {
         /// The stream.
         stream_id: String,
     },
-    /// The idempotency key was used before for a different append.
-    #[error("the idempotency key {key:?} was already used for a different request")]
+    /// The idempotency key was used before, by the same actor in the same hub, for a different
+    /// request (another operation or another input).
+    #[error("the idempotency key {key:?} was already used for a different request; use a new key for a new request")]
     IdempotencyMismatch {
         /// The key.
         key: String,
