@@ -29,8 +29,12 @@ pub enum ErrorCode {
     Rule,
     /// A size, depth, complexity or rate limit was exceeded.
     Limit,
-    /// A service the request needs is down or shutting down; retry later.
+    /// A service the request needs is down or shutting down, and nothing was recorded; retry
+    /// after `extensions.retryAfterSeconds`.
     Unavailable,
+    /// The event log failed while recording the change, and whether it was recorded could not
+    /// be told. Send the same request again with the same idempotency key.
+    OutcomeUnknown,
     /// The server failed; the details are in its log.
     Internal,
 }
@@ -48,6 +52,7 @@ impl ErrorCode {
             ErrorCode::Rule => "RULE",
             ErrorCode::Limit => "LIMIT",
             ErrorCode::Unavailable => "UNAVAILABLE",
+            ErrorCode::OutcomeUnknown => "OUTCOME_UNKNOWN",
             ErrorCode::Internal => "INTERNAL",
         }
     }
@@ -94,6 +99,9 @@ pub enum ApiError {
     /// See [`ErrorCode::Unavailable`].
     #[error("{0}")]
     Unavailable(String),
+    /// See [`ErrorCode::OutcomeUnknown`].
+    #[error("{0}")]
+    OutcomeUnknown(String),
     /// See [`ErrorCode::Internal`]. The message shown is generic; the cause is logged.
     #[error("something went wrong on the server; it has been logged")]
     Internal(String),
@@ -112,8 +120,16 @@ impl ApiError {
             ApiError::Rule { .. } => ErrorCode::Rule,
             ApiError::Limit(_) => ErrorCode::Limit,
             ApiError::Unavailable(_) => ErrorCode::Unavailable,
+            ApiError::OutcomeUnknown(_) => ErrorCode::OutcomeUnknown,
             ApiError::Internal(_) => ErrorCode::Internal,
         }
+    }
+
+    /// For an error worth retrying as it is (`UNAVAILABLE`, `OUTCOME_UNKNOWN`), how many
+    /// seconds to wait first (`extensions.retryAfterSeconds`).
+    pub fn retry_after_seconds(&self) -> Option<u64> {
+        matches!(self, ApiError::Unavailable(_) | ApiError::OutcomeUnknown(_))
+            .then_some(RETRY_AFTER_SECONDS)
     }
 
     /// An internal failure: logs `cause` and shows the caller a generic message.
@@ -130,6 +146,9 @@ impl ApiError {
         if let ApiError::Rule { rule, .. } = self {
             extensions["rule"] = json!(rule);
         }
+        if let Some(secs) = self.retry_after_seconds() {
+            extensions["retryAfterSeconds"] = json!(secs);
+        }
         json!({ "message": self.to_string(), "extensions": extensions })
     }
 }
@@ -145,7 +164,13 @@ fn set_code(ext: &mut async_graphql::ErrorExtensionValues, err: &ApiError) {
     if let ApiError::Rule { rule, .. } = err {
         ext.set("rule", rule.as_str());
     }
+    if let Some(secs) = err.retry_after_seconds() {
+        ext.set("retryAfterSeconds", secs);
+    }
 }
+
+/// The wait suggested before retrying an `UNAVAILABLE` or `OUTCOME_UNKNOWN` request.
+pub const RETRY_AFTER_SECONDS: u64 = 2;
 
 impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> Self {
@@ -160,8 +185,20 @@ impl From<StoreError> for ApiError {
                 ApiError::Validation(err.to_string())
             }
             StoreError::Unavailable(_) => ApiError::Unavailable(
-                "the event log is not available just now; please try again shortly".to_string(),
+                "the event log is not available just now, and nothing was recorded; please try \
+                 again shortly"
+                    .to_string(),
             ),
+            StoreError::OutcomeUnknown(cause) => {
+                tracing::warn!(%cause, "the outcome of an append is unknown");
+                ApiError::OutcomeUnknown(
+                    "The event log failed while recording this, and it could not be told \
+                     whether it was recorded. Send the same request again with the same \
+                     idempotency key: if it was recorded you get its receipt, and if not it is \
+                     recorded then. Without a key, look first whether it is there."
+                        .to_string(),
+                )
+            }
             StoreError::Corrupt(_) | StoreError::Backend(_) => ApiError::internal(err),
         }
     }

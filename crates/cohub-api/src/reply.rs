@@ -16,7 +16,7 @@ pub fn status_for(err: &ApiError) -> StatusCode {
         ErrorCode::Conflict | ErrorCode::IdempotencyKeyReused => StatusCode::CONFLICT,
         ErrorCode::Rule => StatusCode::UNPROCESSABLE_ENTITY,
         ErrorCode::Limit => StatusCode::TOO_MANY_REQUESTS,
-        ErrorCode::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        ErrorCode::Unavailable | ErrorCode::OutcomeUnknown => StatusCode::SERVICE_UNAVAILABLE,
         ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }

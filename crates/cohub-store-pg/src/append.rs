@@ -29,8 +29,17 @@
 //!
 //! Unique constraints on (position), (hub_id, hub_seq) and (stream_id, stream_version) are the
 //! last line of defence: a unique violation becomes `Conflict`.
+//!
+//! # When the commit call fails
+//!
+//! An error before `COMMIT` was sent means nothing was written. An error from the commit call
+//! itself (the connection dropped while `COMMIT` was under way) does not say whether the
+//! transaction committed, so [`crate::outcome::settle`] finds out before answering: the
+//! receipt if it did, `Unavailable` if it certainly did not, `OutcomeUnknown` if that cannot be
+//! told within the store's timeout.
 
 use crate::error::{is_unique_violation, map_sqlx};
+use crate::outcome::{self, InFlight, Settled};
 use crate::read::to_i64;
 use chrono::{DateTime, Utc};
 use cohub_store::chain::{seal, GENESIS_HASH};
@@ -38,6 +47,7 @@ use cohub_store::idempotency::KeyRecord;
 use cohub_store::{AppendRequest, Envelope, ExpectedVersion, Receipt, StoreError, StoreResult};
 use sqlx::{PgPool, Postgres, QueryBuilder, Transaction};
 use std::sync::Mutex;
+use std::time::Duration;
 use tokio::sync::oneshot;
 
 /// The notification channel appends signal on (payload: JSON with hub and positions).
@@ -67,9 +77,10 @@ impl From<StoreError> for Failure {
 /// Test hook: the next append to reach it pauses after its inserts, before its commit.
 pub(crate) type PauseSlot = Mutex<Option<PauseHook>>;
 
-/// The append side of a pause: signals arrival, then waits for release.
+/// The append side of a pause: signals arrival (with its backend's process id), then waits
+/// for release.
 pub(crate) struct PauseHook {
-    reached: oneshot::Sender<()>,
+    reached: oneshot::Sender<i32>,
     release: oneshot::Receiver<()>,
 }
 
@@ -77,16 +88,23 @@ pub(crate) struct PauseHook {
 /// [`crate::PgStore::pause_next_append_before_commit`]). Dropping it releases the append.
 #[doc(hidden)]
 pub struct AppendPause {
-    reached: Option<oneshot::Receiver<()>>,
+    reached: Option<oneshot::Receiver<i32>>,
     release: Option<oneshot::Sender<()>>,
+    backend_pid: Option<i32>,
 }
 
 impl AppendPause {
     /// Waits until an append has inserted its events and is holding its transaction open.
     pub async fn reached(&mut self) {
         if let Some(r) = self.reached.take() {
-            let _ = r.await;
+            self.backend_pid = r.await.ok();
         }
+    }
+
+    /// The process id of the database backend serving the paused append's transaction (known
+    /// once [`AppendPause::reached`] returned), e.g. to terminate it.
+    pub fn backend_pid(&self) -> Option<i32> {
+        self.backend_pid
     }
 
     /// Lets the paused append commit.
@@ -108,6 +126,7 @@ pub(crate) fn arm_pause(slot: &PauseSlot) -> AppendPause {
     AppendPause {
         reached: Some(reached_rx),
         release: Some(release_tx),
+        backend_pid: None,
     }
 }
 
@@ -126,10 +145,12 @@ fn expected_words(e: ExpectedVersion) -> String {
     }
 }
 
-/// Appends `req` atomically (see the module docs for the transaction's steps).
+/// Appends `req` atomically (see the module docs for the transaction's steps); if the commit
+/// call fails, finds out within `settle_within` whether it was written.
 pub(crate) async fn append(
     pool: &PgPool,
     pause: &PauseSlot,
+    settle_within: Duration,
     req: AppendRequest,
 ) -> StoreResult<Receipt> {
     if req.events.is_empty() {
@@ -142,10 +163,32 @@ pub(crate) async fn append(
     }
     let mut tx = pool.begin().await.map_err(map_sqlx)?;
     match run(&mut tx, pause, &req).await {
-        Ok(Done::Appended(receipt)) => {
-            tx.commit().await.map_err(|e| unique_or(e, &req))?;
-            Ok(receipt)
-        }
+        Ok(Done::Appended(receipt, xid)) => match tx.commit().await {
+            Ok(()) => Ok(receipt),
+            // The server refused the commit for a constraint: nothing was written.
+            Err(e) if is_unique_violation(&e) => Err(conflict(&req, 0)),
+            Err(e) => {
+                let in_flight = InFlight {
+                    xid,
+                    position: receipt.first_position,
+                    event_id: receipt.event_ids[0],
+                };
+                match outcome::settle(pool, &in_flight, settle_within).await {
+                    Settled::Written => {
+                        tracing::warn!(
+                            error = %e,
+                            position = receipt.first_position,
+                            "the commit call failed, but the append was written"
+                        );
+                        Ok(receipt)
+                    }
+                    Settled::NotWritten => Err(map_sqlx(e)),
+                    Settled::Unknown(why) => Err(StoreError::OutcomeUnknown(format!(
+                        "the commit call failed ({e}) and {why}"
+                    ))),
+                }
+            }
+        },
         Ok(Done::Repeat(receipt)) => {
             let _ = tx.rollback().await;
             Ok(receipt)
@@ -177,19 +220,10 @@ fn conflict(req: &AppendRequest, actual: u64) -> StoreError {
     }
 }
 
-/// Maps a commit error: a unique violation is a `Conflict`, anything else as usual.
-fn unique_or(e: sqlx::Error, req: &AppendRequest) -> StoreError {
-    if is_unique_violation(&e) {
-        conflict(req, 0)
-    } else {
-        map_sqlx(e)
-    }
-}
-
 /// What the transaction body decided.
 enum Done {
-    /// New events were written; commit.
-    Appended(Receipt),
+    /// New events were written, by the transaction with this id; commit.
+    Appended(Receipt, i64),
     /// The idempotency key was seen with the same request; roll back and return this.
     Repeat(Receipt),
 }
@@ -200,11 +234,12 @@ async fn run(
     pause: &PauseSlot,
     req: &AppendRequest,
 ) -> Result<Done, Failure> {
-    // 1. The hub's head, row-locked until commit (created if absent).
-    let (last_seq, last_hash): (i64, String) = sqlx::query_as(
+    // 1. The hub's head, row-locked until commit (created if absent); the transaction's id
+    //    (to ask about its fate if the commit call fails) and its backend's process id.
+    let (last_seq, last_hash, xid, backend_pid): (i64, String, i64, i32) = sqlx::query_as(
         "INSERT INTO hubs (hub_id, last_seq, last_hash) VALUES ($1, 0, $2) \
          ON CONFLICT (hub_id) DO UPDATE SET last_seq = hubs.last_seq \
-         RETURNING last_seq, last_hash",
+         RETURNING last_seq, last_hash, txid_current(), pg_backend_pid()",
     )
     .bind(req.hub_id)
     .bind(GENESIS_HASH)
@@ -362,10 +397,10 @@ async fn run(
     // Test hook: hold the transaction open (with its inserts done) until released.
     let hook = pause.lock().expect("pause slot poisoned").take();
     if let Some(hook) = hook {
-        let _ = hook.reached.send(());
+        let _ = hook.reached.send(backend_pid);
         let _ = hook.release.await;
     }
-    Ok(Done::Appended(receipt))
+    Ok(Done::Appended(receipt, xid))
 }
 
 /// Inserts sealed envelopes with one multi-row `INSERT`.

@@ -17,6 +17,8 @@ pub type EnvelopeStream = BoxStream<'static, StoreResult<Envelope>>;
 ///   actor in the same hub returns the first receipt and appends nothing if the request repeats
 ///   the first (see [`crate::idempotency`]), and is `IdempotencyMismatch` if it does not; the
 ///   same key of another actor or in another hub is another key.
+/// - An append either answers with its receipt, or with an error that means nothing was
+///   written, except `OutcomeUnknown`, which says that this could not be told.
 /// - Positions are gap-free and 1-based, globally and per hub; stream versions are 1-based.
 /// - `subscribe(from)` yields every event with position > `from`, in order, then live events,
 ///   never missing one appended while it catches up.

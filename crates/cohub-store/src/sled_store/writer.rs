@@ -185,10 +185,19 @@ impl Writer {
                 }
             }
             Err(err) => {
-                let msg = err.to_string();
+                // A failed flush leaves the batch committed in memory but maybe not on disk:
+                // its appends may or may not survive, so their outcome is unknown.
+                let unknown = matches!(err, StoreError::OutcomeUnknown(_));
+                let msg = match err {
+                    StoreError::OutcomeUnknown(m) | StoreError::Backend(m) => m,
+                    other => other.to_string(),
+                };
                 for ((_, reply), outcome) in batch.into_iter().zip(outcomes) {
                     let _ = reply.send(match outcome {
                         Outcome::Done(r) => r,
+                        Outcome::Staged(_) if unknown => {
+                            Err(StoreError::OutcomeUnknown(msg.clone()))
+                        }
                         Outcome::Staged(_) => Err(StoreError::Backend(msg.clone())),
                     });
                 }
@@ -234,7 +243,8 @@ impl Writer {
         Ok(report)
     }
 
-    /// One transaction across the trees, then one flush.
+    /// One transaction across the trees, then one flush. A failed flush is `OutcomeUnknown`
+    /// (the transaction went through in memory, but may not be on disk) and poisons the writer.
     fn write(
         &mut self,
         position: u64,
@@ -302,7 +312,7 @@ impl Writer {
             let why = format!("flushing the log failed: {e}; the store must be reopened");
             tracing::error!("{why}");
             self.poisoned = Some(why.clone());
-            return Err(StoreError::Backend(why));
+            return Err(StoreError::OutcomeUnknown(why));
         }
         Ok(())
     }
