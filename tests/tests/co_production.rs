@@ -169,6 +169,7 @@ async fn append_legacy_champion(data: &std::path::Path, member: MemberId) -> Res
             correlation_id: Uuid::now_v7(),
             causation_id: None,
             idempotency_key: None,
+            client_fingerprint: None,
             events: vec![NewEvent {
                 event_id: Uuid::now_v7(),
                 event_type: event.event_type().to_string(),

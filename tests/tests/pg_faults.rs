@@ -3,8 +3,8 @@
 //! (`pg_terminate_backend`), (b) the PostgreSQL cluster is stopped and started again.
 //!
 //! Checked: `/readyz` says 503 while the database is unreachable and 200 again afterwards by
-//! itself; every acknowledged append (a receipt) is in the log; an unacknowledged one (an error
-//! or a timeout) is in it at most once; retrying it with the same key answers with a receipt and
+//! itself; every acknowledged append (a receipt) is in the log; an unacknowledged one (an error,
+//! `UNAVAILABLE` or `OUTCOME_UNKNOWN`, or a timeout) is in it at most once; retrying it with the same key answers with a receipt and
 //! appends nothing twice; positions stay gap-free and the chain verifies.
 //!
 //! One test in its own binary (it stops the shared local cluster, so nothing else of this suite

@@ -22,12 +22,19 @@ pub enum ErrorCode {
     Validation,
     /// Someone else changed the thing first; reload and retry.
     Conflict,
+    /// The caller already used this idempotency key for a different request (another
+    /// operation or another input); nothing was recorded. Use a new key for a new request.
+    IdempotencyKeyReused,
     /// A co-production rule forbids it (`extensions.rule` names the rule).
     Rule,
     /// A size, depth, complexity or rate limit was exceeded.
     Limit,
-    /// A service the request needs is down or shutting down; retry later.
+    /// A service the request needs is down or shutting down, and nothing was recorded; retry
+    /// after `extensions.retryAfterSeconds`.
     Unavailable,
+    /// The event log failed while recording the change, and whether it was recorded could not
+    /// be told. Send the same request again with the same idempotency key.
+    OutcomeUnknown,
     /// The server failed; the details are in its log.
     Internal,
 }
@@ -41,9 +48,11 @@ impl ErrorCode {
             ErrorCode::NotFound => "NOT_FOUND",
             ErrorCode::Validation => "VALIDATION",
             ErrorCode::Conflict => "CONFLICT",
+            ErrorCode::IdempotencyKeyReused => "IDEMPOTENCY_KEY_REUSED",
             ErrorCode::Rule => "RULE",
             ErrorCode::Limit => "LIMIT",
             ErrorCode::Unavailable => "UNAVAILABLE",
+            ErrorCode::OutcomeUnknown => "OUTCOME_UNKNOWN",
             ErrorCode::Internal => "INTERNAL",
         }
     }
@@ -73,6 +82,9 @@ pub enum ApiError {
     /// See [`ErrorCode::Conflict`].
     #[error("{0}")]
     Conflict(String),
+    /// See [`ErrorCode::IdempotencyKeyReused`].
+    #[error("{0}")]
+    IdempotencyKeyReused(String),
     /// A co-production rule, by name (e.g. `community_organisation_must_be_a_party`).
     #[error("{message}")]
     Rule {
@@ -87,6 +99,9 @@ pub enum ApiError {
     /// See [`ErrorCode::Unavailable`].
     #[error("{0}")]
     Unavailable(String),
+    /// See [`ErrorCode::OutcomeUnknown`].
+    #[error("{0}")]
+    OutcomeUnknown(String),
     /// See [`ErrorCode::Internal`]. The message shown is generic; the cause is logged.
     #[error("something went wrong on the server; it has been logged")]
     Internal(String),
@@ -101,11 +116,20 @@ impl ApiError {
             ApiError::NotFound(_) => ErrorCode::NotFound,
             ApiError::Validation(_) => ErrorCode::Validation,
             ApiError::Conflict(_) => ErrorCode::Conflict,
+            ApiError::IdempotencyKeyReused(_) => ErrorCode::IdempotencyKeyReused,
             ApiError::Rule { .. } => ErrorCode::Rule,
             ApiError::Limit(_) => ErrorCode::Limit,
             ApiError::Unavailable(_) => ErrorCode::Unavailable,
+            ApiError::OutcomeUnknown(_) => ErrorCode::OutcomeUnknown,
             ApiError::Internal(_) => ErrorCode::Internal,
         }
+    }
+
+    /// For an error worth retrying as it is (`UNAVAILABLE`, `OUTCOME_UNKNOWN`), how many
+    /// seconds to wait first (`extensions.retryAfterSeconds`).
+    pub fn retry_after_seconds(&self) -> Option<u64> {
+        matches!(self, ApiError::Unavailable(_) | ApiError::OutcomeUnknown(_))
+            .then_some(RETRY_AFTER_SECONDS)
     }
 
     /// An internal failure: logs `cause` and shows the caller a generic message.
@@ -122,6 +146,9 @@ impl ApiError {
         if let ApiError::Rule { rule, .. } = self {
             extensions["rule"] = json!(rule);
         }
+        if let Some(secs) = self.retry_after_seconds() {
+            extensions["retryAfterSeconds"] = json!(secs);
+        }
         json!({ "message": self.to_string(), "extensions": extensions })
     }
 }
@@ -137,19 +164,41 @@ fn set_code(ext: &mut async_graphql::ErrorExtensionValues, err: &ApiError) {
     if let ApiError::Rule { rule, .. } = err {
         ext.set("rule", rule.as_str());
     }
+    if let Some(secs) = err.retry_after_seconds() {
+        ext.set("retryAfterSeconds", secs);
+    }
 }
+
+/// The wait suggested before retrying an `UNAVAILABLE` or `OUTCOME_UNKNOWN` request.
+pub const RETRY_AFTER_SECONDS: u64 = 2;
 
 impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> Self {
         match err {
             StoreError::Conflict { .. } => ApiError::Conflict(err.to_string()),
-            StoreError::IdempotencyMismatch { .. } => ApiError::Conflict(err.to_string()),
+            StoreError::IdempotencyMismatch { key } => ApiError::IdempotencyKeyReused(format!(
+                "You already used the idempotency key {key:?} for a different request, so \
+                 nothing was recorded. Use a new key for a new request, or send exactly the \
+                 same request again to get its receipt."
+            )),
             StoreError::WrongHub { .. } | StoreError::Invalid(_) | StoreError::ImportRefused(_) => {
                 ApiError::Validation(err.to_string())
             }
             StoreError::Unavailable(_) => ApiError::Unavailable(
-                "the event log is not available just now; please try again shortly".to_string(),
+                "the event log is not available just now, and nothing was recorded; please try \
+                 again shortly"
+                    .to_string(),
             ),
+            StoreError::OutcomeUnknown(cause) => {
+                tracing::warn!(%cause, "the outcome of an append is unknown");
+                ApiError::OutcomeUnknown(
+                    "The event log failed while recording this, and it could not be told \
+                     whether it was recorded. Send the same request again with the same \
+                     idempotency key: if it was recorded you get its receipt, and if not it is \
+                     recorded then. Without a key, look first whether it is there."
+                        .to_string(),
+                )
+            }
             StoreError::Corrupt(_) | StoreError::Backend(_) => ApiError::internal(err),
         }
     }

@@ -164,6 +164,56 @@ async fn idempotency_keys_replay_the_first_receipt() {
 }
 
 #[tokio::test]
+async fn idempotency_keys_belong_to_their_sender_and_their_request() {
+    let app = TestApp::new();
+    let hub = Uuid::now_v7();
+    let founder_id = Uuid::now_v7();
+    let founder = app.token(founder_id);
+    app.gql(FOUND, json!({ "input": found_input(hub) }), Some(&founder))
+        .await;
+    let admit = "mutation($input: AdmitOrganisationInput!, $k: String) {
+      admitOrganisation(input: $input, idempotencyKey: $k) { receipt { eventIds replayed } } }";
+    let input = json!({ "hubId": hub, "name": "Firm", "kind": "INNOVATOR" });
+    let first = app
+        .gql(admit, json!({ "input": input, "k": "k" }), Some(&founder))
+        .await;
+    assert_eq!(
+        first["data"]["admitOrganisation"]["receipt"]["replayed"], false,
+        "{first}"
+    );
+    let head = app.store.head_position().await.unwrap();
+
+    // The same request written differently (inline, fields reordered, an absent optional
+    // field given as null) is the same request: a replay.
+    let inline = format!(
+        r#"mutation {{ admitOrganisation(idempotencyKey: "k", input: {{ kind: INNOVATOR,
+        name: "Firm", hubId: "{hub}", organisationId: null }}) {{ receipt {{ eventIds replayed }} }} }}"#
+    );
+    let again = app.gql(&inline, json!({}), Some(&founder)).await;
+    assert_eq!(
+        again["data"]["admitOrganisation"]["receipt"]["replayed"], true,
+        "{again}"
+    );
+    assert_eq!(
+        again["data"]["admitOrganisation"]["receipt"]["eventIds"],
+        first["data"]["admitOrganisation"]["receipt"]["eventIds"]
+    );
+
+    // Another input with the same key: refused, nothing recorded.
+    let other = json!({ "hubId": hub, "name": "Another firm", "kind": "INNOVATOR" });
+    let refused = app
+        .gql(admit, json!({ "input": other, "k": "k" }), Some(&founder))
+        .await;
+    assert_eq!(code(&refused), "IDEMPOTENCY_KEY_REUSED", "{refused}");
+    assert!(refused["data"].is_null() || refused["data"]["admitOrganisation"].is_null());
+    assert_eq!(
+        app.store.head_position().await.unwrap(),
+        head,
+        "nothing recorded"
+    );
+}
+
+#[tokio::test]
 async fn hubs_are_public_the_rest_is_for_members_and_pages_are_bounded() {
     let app = TestApp::new();
     let hub = Uuid::now_v7();

@@ -179,7 +179,11 @@ fn store_errors_map_to_codes_once() {
         ),
         (
             StoreError::IdempotencyMismatch { key: "k".into() },
-            ErrorCode::Conflict,
+            ErrorCode::IdempotencyKeyReused,
+        ),
+        (
+            StoreError::OutcomeUnknown("the connection dropped during COMMIT".into()),
+            ErrorCode::OutcomeUnknown,
         ),
         (
             StoreError::WrongHub {
@@ -208,6 +212,23 @@ fn store_errors_map_to_codes_once() {
     // Internal causes stay in the log, not in the answer.
     let api = ApiError::from(StoreError::Backend("disk on fire".into()));
     assert!(!api.to_string().contains("disk"));
+    // What can be retried as it is says when; the rest does not.
+    let unavailable = ApiError::from(StoreError::Unavailable("down".into())).to_graphql_json();
+    assert_eq!(unavailable["extensions"]["code"], "UNAVAILABLE");
+    assert!(unavailable["extensions"]["retryAfterSeconds"].as_u64() > Some(0));
+    let unknown = ApiError::from(StoreError::OutcomeUnknown("cut".into())).to_graphql_json();
+    assert_eq!(unknown["extensions"]["code"], "OUTCOME_UNKNOWN");
+    assert!(unknown["extensions"]["retryAfterSeconds"].as_u64() > Some(0));
+    assert!(
+        unknown["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("same idempotency key")),
+        "{unknown}"
+    );
+    let reused = ApiError::from(StoreError::IdempotencyMismatch { key: "k".into() });
+    assert!(reused.to_graphql_json()["extensions"]
+        .get("retryAfterSeconds")
+        .is_none());
 }
 
 #[test]

@@ -82,6 +82,7 @@ pub fn played(extra: &[ExampleStep]) -> Result<(Vec<Envelope>, ReadModel), Examp
                 correlation_id,
                 causation_id: None,
                 idempotency_key: None,
+                client_fingerprint: None,
                 event_type: event.event_type().to_string(),
                 schema_version: event.schema_version(),
                 payload: event.to_payload(),

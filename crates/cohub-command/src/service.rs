@@ -1,10 +1,16 @@
 //! Executing one command: idempotency, load, decide, append, retry on a stale version.
+//!
+//! Idempotency keys are scoped to (hub, actor). A keyed submission carries a fingerprint of
+//! what the client asked for ([`Submission::fingerprint`]); a key already used by the actor is
+//! a replay of the first receipt only if the first request had the same fingerprint, and
+//! `IdempotencyMismatch` (nothing appended) otherwise.
 
 use crate::cache::StreamCache;
 use crate::error::CommandError;
 use crate::load::load;
 use chrono::{DateTime, Utc};
 use cohub_domain::{actor, DomainCommand, DomainError, DomainEvent, MemberId};
+use cohub_store::idempotency::client_fingerprint;
 use cohub_store::{
     ActorRef, AppendRequest, EventStore, ExpectedVersion, NewEvent, Receipt, StoreError,
 };
@@ -32,8 +38,16 @@ pub struct Submission {
     pub actor: MemberId,
     /// The command.
     pub command: DomainCommand,
-    /// A client's retry key: a repeat in the same hub returns the first receipt.
+    /// A client's retry key, scoped to the hub and the actor: a repeat of the same request
+    /// returns the first receipt; the same key for a different request is refused
+    /// (`IdempotencyMismatch`).
     pub idempotency_key: Option<String>,
+    /// What the client sent, fingerprinted ([`client_fingerprint`] of the operation, its input
+    /// as sent and the actor), by which a repeat of a keyed request is recognised. The API sets
+    /// it; without it, the fingerprint of the domain command is used (right for callers whose
+    /// commands carry every id, like the demo; a client's retry would be decided again with
+    /// fresh generated ids, so the API must fingerprint what the client sent instead).
+    pub fingerprint: Option<String>,
     /// The target stream version the client decided at; a different one is a conflict
     /// without retry. `None` lets the service re-decide against fresh state.
     pub expected_version: Option<u64>,
@@ -48,6 +62,7 @@ impl Submission {
             actor,
             command: command.into(),
             idempotency_key: None,
+            fingerprint: None,
             expected_version: None,
             correlation_id: None,
         }
@@ -61,7 +76,8 @@ pub struct Outcome {
     pub receipt: Receipt,
     /// The events appended (empty when `replayed`: they were appended by the first attempt).
     pub events: Vec<DomainEvent>,
-    /// True when the idempotency key had been used, and this is the first attempt's receipt.
+    /// True when the actor had sent this same request with this key before, and this is the
+    /// first attempt's receipt (nothing was appended now).
     pub replayed: bool,
 }
 
@@ -102,12 +118,25 @@ impl CommandService {
     /// Decides and appends one command. A rejection appends nothing.
     pub async fn execute(&self, submission: Submission) -> Result<Outcome, CommandError> {
         let correlation_id = submission.correlation_id.unwrap_or_else(Uuid::now_v7);
+        let fingerprint = submission.idempotency_key.as_ref().map(|_| {
+            submission
+                .fingerprint
+                .clone()
+                .unwrap_or_else(|| command_fingerprint(submission.actor, &submission.command))
+        });
         let mut attempt = 0;
         loop {
             attempt += 1;
             let loaded = load(self.store.as_ref(), &self.cache, &submission.command).await?;
             if let (Some(key), Some(hub)) = (&submission.idempotency_key, loaded.hub_id) {
-                if let Some(receipt) = self.store.idempotent_receipt(hub.uuid(), key).await? {
+                let actor = submission.actor.uuid();
+                if let Some(receipt) = self
+                    .store
+                    .idempotent_receipt(hub.uuid(), actor, key)
+                    .await?
+                {
+                    self.check_repeat(&receipt, actor, key, fingerprint.as_deref())
+                        .await?;
                     return Ok(Outcome {
                         receipt,
                         events: Vec::new(),
@@ -160,6 +189,7 @@ impl CommandService {
                 correlation_id,
                 causation_id: None,
                 idempotency_key: submission.idempotency_key.clone(),
+                client_fingerprint: fingerprint.clone(),
                 events: events
                     .iter()
                     .map(|e| NewEvent {
@@ -170,7 +200,17 @@ impl CommandService {
                     })
                     .collect(),
             };
+            let event_ids: Vec<Uuid> = request.events.iter().map(|e| e.event_id).collect();
             match self.store.append(request).await {
+                // An equal request with the same key got there first (it passed the check above
+                // at the same time): the store answered with its receipt.
+                Ok(receipt) if receipt.event_ids != event_ids => {
+                    return Ok(Outcome {
+                        receipt,
+                        events: Vec::new(),
+                        replayed: true,
+                    })
+                }
                 Ok(receipt) => {
                     return Ok(Outcome {
                         receipt,
@@ -185,26 +225,55 @@ impl CommandService {
                     back_off(attempt).await;
                     continue;
                 }
-                Err(StoreError::IdempotencyMismatch { .. })
-                    if submission.idempotency_key.is_some() =>
-                {
-                    // A concurrent retry with the same key won the race: answer with its receipt.
-                    let key = submission.idempotency_key.as_deref().unwrap_or_default();
-                    if let Some(receipt) = self.store.idempotent_receipt(hub_id.uuid(), key).await?
-                    {
-                        return Ok(Outcome {
-                            receipt,
-                            events: Vec::new(),
-                            replayed: true,
-                        });
-                    }
-                    return Err(StoreError::IdempotencyMismatch {
-                        key: key.to_string(),
-                    }
-                    .into());
-                }
                 Err(e) => return Err(e.into()),
             }
         }
     }
+
+    /// Checks that a request whose key the actor used before repeats the first request: the
+    /// first append's events must be the actor's and carry the same client fingerprint. An
+    /// append recorded before fingerprints were kept has none; the same actor's same key is
+    /// then taken as a repeat, as it was when that append was made.
+    async fn check_repeat(
+        &self,
+        receipt: &Receipt,
+        actor: Uuid,
+        key: &str,
+        fingerprint: Option<&str>,
+    ) -> Result<(), CommandError> {
+        let first = self
+            .store
+            .read_all(receipt.first_position.saturating_sub(1), 1)
+            .await?
+            .into_iter()
+            .next()
+            .filter(|e| receipt.event_ids.first() == Some(&e.event_id))
+            .ok_or_else(|| {
+                StoreError::Corrupt(format!(
+                    "the receipt of idempotency key {key:?} names position {}, which does not \
+                     hold its first event",
+                    receipt.first_position
+                ))
+            })?;
+        let same_actor = first.actor.member_id == actor;
+        let same_request = match (&first.client_fingerprint, fingerprint) {
+            (Some(stored), Some(sent)) => stored == sent,
+            (None, _) => true,
+            (Some(_), None) => false,
+        };
+        if same_actor && same_request {
+            Ok(())
+        } else {
+            Err(StoreError::IdempotencyMismatch {
+                key: key.to_string(),
+            }
+            .into())
+        }
+    }
+}
+
+/// The fingerprint of a domain command sent by `actor`, for submissions without one.
+fn command_fingerprint(actor: MemberId, command: &DomainCommand) -> String {
+    let input = serde_json::to_value(command).expect("a domain command serialises");
+    client_fingerprint("domain-command", &input, actor.uuid())
 }

@@ -5,8 +5,8 @@
 //! 1. Lock the hub's head row (`INSERT .. ON CONFLICT DO UPDATE .. RETURNING` on `hubs`, which
 //!    creates it if absent and row-locks it either way). Appends to one hub serialise here;
 //!    appends to different hubs do not.
-//! 2. Idempotency: a stored receipt for (hub, key) is returned if the request's fingerprint
-//!    matches (nothing is appended), else `IdempotencyMismatch`.
+//! 2. Idempotency: a stored receipt for (hub, actor, key) is returned if the request repeats the
+//!    first ([`KeyRecord::repeated_by`]; nothing is appended), else `IdempotencyMismatch`.
 //! 3. Expected version against `streams` (stale: `Conflict`; stream of another hub: `WrongHub`),
 //!    and the stream's new version is written.
 //! 4. **The tail**: `UPDATE log_head SET position = position + n RETURNING ..` row-locks the
@@ -29,20 +29,31 @@
 //!
 //! Unique constraints on (position), (hub_id, hub_seq) and (stream_id, stream_version) are the
 //! last line of defence: a unique violation becomes `Conflict`.
+//!
+//! # When the commit call fails
+//!
+//! An error before `COMMIT` was sent means nothing was written. An error from the commit call
+//! itself (the connection dropped while `COMMIT` was under way) does not say whether the
+//! transaction committed, so [`crate::outcome::settle`] finds out before answering: the
+//! receipt if it did, `Unavailable` if it certainly did not, `OutcomeUnknown` if that cannot be
+//! told within the store's timeout.
 
 use crate::error::{is_unique_violation, map_sqlx};
+use crate::outcome::{self, InFlight, Settled};
 use crate::read::to_i64;
 use chrono::{DateTime, Utc};
 use cohub_store::chain::{seal, GENESIS_HASH};
+use cohub_store::idempotency::KeyRecord;
 use cohub_store::{AppendRequest, Envelope, ExpectedVersion, Receipt, StoreError, StoreResult};
 use sqlx::{PgPool, Postgres, QueryBuilder, Transaction};
 use std::sync::Mutex;
+use std::time::Duration;
 use tokio::sync::oneshot;
 
 /// The notification channel appends signal on (payload: JSON with hub and positions).
 pub const NOTIFY_CHANNEL: &str = "cohub_events";
 
-/// Rows per multi-row `INSERT` (19 parameters each, under PostgreSQL's 65 535 limit).
+/// Rows per multi-row `INSERT` (20 parameters each, under PostgreSQL's 65 535 limit).
 pub(crate) const INSERT_CHUNK: usize = 1000;
 
 /// Why an append's transaction stopped: a store decision, or a database error still to map.
@@ -66,9 +77,10 @@ impl From<StoreError> for Failure {
 /// Test hook: the next append to reach it pauses after its inserts, before its commit.
 pub(crate) type PauseSlot = Mutex<Option<PauseHook>>;
 
-/// The append side of a pause: signals arrival, then waits for release.
+/// The append side of a pause: signals arrival (with its backend's process id), then waits
+/// for release.
 pub(crate) struct PauseHook {
-    reached: oneshot::Sender<()>,
+    reached: oneshot::Sender<i32>,
     release: oneshot::Receiver<()>,
 }
 
@@ -76,16 +88,23 @@ pub(crate) struct PauseHook {
 /// [`crate::PgStore::pause_next_append_before_commit`]). Dropping it releases the append.
 #[doc(hidden)]
 pub struct AppendPause {
-    reached: Option<oneshot::Receiver<()>>,
+    reached: Option<oneshot::Receiver<i32>>,
     release: Option<oneshot::Sender<()>>,
+    backend_pid: Option<i32>,
 }
 
 impl AppendPause {
     /// Waits until an append has inserted its events and is holding its transaction open.
     pub async fn reached(&mut self) {
         if let Some(r) = self.reached.take() {
-            let _ = r.await;
+            self.backend_pid = r.await.ok();
         }
+    }
+
+    /// The process id of the database backend serving the paused append's transaction (known
+    /// once [`AppendPause::reached`] returned), e.g. to terminate it.
+    pub fn backend_pid(&self) -> Option<i32> {
+        self.backend_pid
     }
 
     /// Lets the paused append commit.
@@ -107,6 +126,7 @@ pub(crate) fn arm_pause(slot: &PauseSlot) -> AppendPause {
     AppendPause {
         reached: Some(reached_rx),
         release: Some(release_tx),
+        backend_pid: None,
     }
 }
 
@@ -125,10 +145,12 @@ fn expected_words(e: ExpectedVersion) -> String {
     }
 }
 
-/// Appends `req` atomically (see the module docs for the transaction's steps).
+/// Appends `req` atomically (see the module docs for the transaction's steps); if the commit
+/// call fails, finds out within `settle_within` whether it was written.
 pub(crate) async fn append(
     pool: &PgPool,
     pause: &PauseSlot,
+    settle_within: Duration,
     req: AppendRequest,
 ) -> StoreResult<Receipt> {
     if req.events.is_empty() {
@@ -141,10 +163,32 @@ pub(crate) async fn append(
     }
     let mut tx = pool.begin().await.map_err(map_sqlx)?;
     match run(&mut tx, pause, &req).await {
-        Ok(Done::Appended(receipt)) => {
-            tx.commit().await.map_err(|e| unique_or(e, &req))?;
-            Ok(receipt)
-        }
+        Ok(Done::Appended(receipt, xid)) => match tx.commit().await {
+            Ok(()) => Ok(receipt),
+            // The server refused the commit for a constraint: nothing was written.
+            Err(e) if is_unique_violation(&e) => Err(conflict(&req, 0)),
+            Err(e) => {
+                let in_flight = InFlight {
+                    xid,
+                    position: receipt.first_position,
+                    event_id: receipt.event_ids[0],
+                };
+                match outcome::settle(pool, &in_flight, settle_within).await {
+                    Settled::Written => {
+                        tracing::warn!(
+                            error = %e,
+                            position = receipt.first_position,
+                            "the commit call failed, but the append was written"
+                        );
+                        Ok(receipt)
+                    }
+                    Settled::NotWritten => Err(map_sqlx(e)),
+                    Settled::Unknown(why) => Err(StoreError::OutcomeUnknown(format!(
+                        "the commit call failed ({e}) and {why}"
+                    ))),
+                }
+            }
+        },
         Ok(Done::Repeat(receipt)) => {
             let _ = tx.rollback().await;
             Ok(receipt)
@@ -176,19 +220,10 @@ fn conflict(req: &AppendRequest, actual: u64) -> StoreError {
     }
 }
 
-/// Maps a commit error: a unique violation is a `Conflict`, anything else as usual.
-fn unique_or(e: sqlx::Error, req: &AppendRequest) -> StoreError {
-    if is_unique_violation(&e) {
-        conflict(req, 0)
-    } else {
-        map_sqlx(e)
-    }
-}
-
 /// What the transaction body decided.
 enum Done {
-    /// New events were written; commit.
-    Appended(Receipt),
+    /// New events were written, by the transaction with this id; commit.
+    Appended(Receipt, i64),
     /// The idempotency key was seen with the same request; roll back and return this.
     Repeat(Receipt),
 }
@@ -199,11 +234,12 @@ async fn run(
     pause: &PauseSlot,
     req: &AppendRequest,
 ) -> Result<Done, Failure> {
-    // 1. The hub's head, row-locked until commit (created if absent).
-    let (last_seq, last_hash): (i64, String) = sqlx::query_as(
+    // 1. The hub's head, row-locked until commit (created if absent); the transaction's id
+    //    (to ask about its fate if the commit call fails) and its backend's process id.
+    let (last_seq, last_hash, xid, backend_pid): (i64, String, i64, i32) = sqlx::query_as(
         "INSERT INTO hubs (hub_id, last_seq, last_hash) VALUES ($1, 0, $2) \
          ON CONFLICT (hub_id) DO UPDATE SET last_seq = hubs.last_seq \
-         RETURNING last_seq, last_hash",
+         RETURNING last_seq, last_hash, txid_current(), pg_backend_pid()",
     )
     .bind(req.hub_id)
     .bind(GENESIS_HASH)
@@ -212,22 +248,27 @@ async fn run(
 
     // 2. Idempotency (checked before the version: a retry carries a now-stale version).
     let fp = req.idempotency_key.as_ref().map(|_| fingerprint(req));
-    if let (Some(key), Some(fp)) = (&req.idempotency_key, &fp) {
-        let seen: Option<(String, serde_json::Value)> = sqlx::query_as(
-            "SELECT fingerprint, receipt FROM idempotency WHERE hub_id = $1 AND key = $2",
+    if let Some(key) = &req.idempotency_key {
+        let seen: Option<(String, Option<String>, serde_json::Value)> = sqlx::query_as(
+            "SELECT fingerprint, client_fingerprint, receipt FROM idempotency \
+             WHERE hub_id = $1 AND member_id = $2 AND key = $3",
         )
         .bind(req.hub_id)
+        .bind(req.actor.member_id)
         .bind(key)
         .fetch_optional(&mut **tx)
         .await?;
-        if let Some((stored_fp, receipt)) = seen {
-            // An imported append's record holds a fingerprint rebuilt from its envelopes.
-            if &stored_fp != fp && !cohub_store::idempotency::fingerprint_matches(&stored_fp, req) {
+        if let Some((fingerprint, client_fingerprint, receipt)) = seen {
+            let record = KeyRecord {
+                fingerprint,
+                client_fingerprint,
+                receipt: serde_json::from_value(receipt)
+                    .map_err(|e| StoreError::Corrupt(format!("stored receipt: {e}")))?,
+            };
+            if !record.repeated_by(req) {
                 return Err(StoreError::IdempotencyMismatch { key: key.clone() }.into());
             }
-            let receipt: Receipt = serde_json::from_value(receipt)
-                .map_err(|e| StoreError::Corrupt(format!("stored receipt: {e}")))?;
-            return Ok(Done::Repeat(receipt));
+            return Ok(Done::Repeat(record.receipt));
         }
     }
 
@@ -298,6 +339,7 @@ async fn run(
             correlation_id: req.correlation_id,
             causation_id: req.causation_id,
             idempotency_key: req.idempotency_key.clone(),
+            client_fingerprint: req.client_fingerprint.clone(),
             event_type: e.event_type.clone(),
             schema_version: e.schema_version,
             payload: e.payload.clone(),
@@ -334,8 +376,9 @@ async fn run(
     .to_string();
     sqlx::query(
         "WITH head AS (UPDATE hubs SET last_seq = $2, last_hash = $3 WHERE hub_id = $1), \
-         idem AS (INSERT INTO idempotency (hub_id, key, fingerprint, receipt) \
-                  SELECT $1, $4, $5, $6 WHERE $4::text IS NOT NULL) \
+         idem AS (INSERT INTO idempotency \
+                  (hub_id, member_id, key, fingerprint, client_fingerprint, receipt) \
+                  SELECT $1, $9, $4, $5, $10, $6 WHERE $4::text IS NOT NULL) \
          SELECT pg_notify($7, $8)",
     )
     .bind(req.hub_id)
@@ -346,16 +389,18 @@ async fn run(
     .bind(&receipt_json)
     .bind(NOTIFY_CHANNEL)
     .bind(&note)
+    .bind(req.actor.member_id)
+    .bind(req.client_fingerprint.as_deref())
     .execute(&mut **tx)
     .await?;
 
     // Test hook: hold the transaction open (with its inserts done) until released.
     let hook = pause.lock().expect("pause slot poisoned").take();
     if let Some(hook) = hook {
-        let _ = hook.reached.send(());
+        let _ = hook.reached.send(backend_pid);
         let _ = hook.release.await;
     }
-    Ok(Done::Appended(receipt))
+    Ok(Done::Appended(receipt, xid))
 }
 
 /// Inserts sealed envelopes with one multi-row `INSERT`.
@@ -386,7 +431,8 @@ pub(crate) async fn insert_events(
             .push_bind(i64::from(e.schema_version))
             .push_bind(e.payload.to_string())
             .push_bind(e.prev_hash.clone())
-            .push_bind(e.hash.clone());
+            .push_bind(e.hash.clone())
+            .push_bind(e.client_fingerprint.clone());
     });
     qb.build().execute(&mut **tx).await?;
     Ok(())

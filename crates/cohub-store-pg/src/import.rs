@@ -9,6 +9,7 @@ use crate::append::{insert_events, INSERT_CHUNK, NOTIFY_CHANNEL};
 use crate::error::{is_unique_violation, map_sqlx};
 use crate::read::to_i64;
 use cohub_store::chain::GENESIS_HASH;
+use cohub_store::idempotency::KeyRecord;
 use cohub_store::import::{self, ImportBase};
 use cohub_store::{ChainHead, Envelope, ImportReport, Receipt, StoreError, StoreResult};
 use sqlx::PgPool;
@@ -20,7 +21,7 @@ struct Base {
     position: u64,
     heads: HashMap<Uuid, ChainHead>,
     streams: HashMap<String, (Uuid, u64)>,
-    idempotency: HashMap<(Uuid, String), (String, Receipt)>,
+    idempotency: HashMap<(Uuid, Uuid, String), KeyRecord>,
 }
 
 impl ImportBase for Base {
@@ -40,8 +41,11 @@ impl ImportBase for Base {
         Ok(self.streams.get(stream_id).copied())
     }
 
-    fn idempotency(&self, hub: Uuid, key: &str) -> StoreResult<Option<(String, Receipt)>> {
-        Ok(self.idempotency.get(&(hub, key.to_string())).cloned())
+    fn idempotency(&self, hub: Uuid, actor: Uuid, key: &str) -> StoreResult<Option<KeyRecord>> {
+        Ok(self
+            .idempotency
+            .get(&(hub, actor, key.to_string()))
+            .cloned())
     }
 }
 
@@ -131,26 +135,50 @@ async fn run(
         .into_iter()
         .map(|(s, h, v)| (s, (h, v.max(0) as u64)))
         .collect();
-    let keys: BTreeSet<(Uuid, String)> = envelopes
+    let keys: BTreeSet<(Uuid, Uuid, String)> = envelopes
         .iter()
-        .filter_map(|e| e.idempotency_key.clone().map(|k| (e.hub_id, k)))
+        .filter_map(|e| {
+            e.idempotency_key
+                .clone()
+                .map(|k| (e.hub_id, e.actor.member_id, k))
+        })
         .collect();
-    let (key_hubs, key_names): (Vec<Uuid>, Vec<String>) = keys.into_iter().unzip();
-    let rows: Vec<(Uuid, String, String, serde_json::Value)> = sqlx::query_as(
-        "SELECT i.hub_id, i.key, i.fingerprint, i.receipt FROM idempotency i \
-         JOIN unnest($1::uuid[], $2::text[]) AS k(hub_id, key) \
-           ON i.hub_id = k.hub_id AND i.key = k.key",
+    let (mut key_hubs, mut key_actors, mut key_names) = (Vec::new(), Vec::new(), Vec::new());
+    for (hub, actor, key) in keys {
+        key_hubs.push(hub);
+        key_actors.push(actor);
+        key_names.push(key);
+    }
+    type Row = (
+        Uuid,
+        Uuid,
+        String,
+        String,
+        Option<String>,
+        serde_json::Value,
+    );
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT i.hub_id, i.member_id, i.key, i.fingerprint, i.client_fingerprint, i.receipt \
+         FROM idempotency i \
+         JOIN unnest($1::uuid[], $2::uuid[], $3::text[]) AS k(hub_id, member_id, key) \
+           ON i.hub_id = k.hub_id AND i.member_id = k.member_id AND i.key = k.key",
     )
     .bind(&key_hubs)
+    .bind(&key_actors)
     .bind(&key_names)
     .fetch_all(&mut **tx)
     .await
     .map_err(map_sqlx)?;
     let mut idempotency = HashMap::new();
-    for (hub, key, fp, receipt) in rows {
+    for (hub, actor, key, fingerprint, client_fingerprint, receipt) in rows {
         let receipt: Receipt = serde_json::from_value(receipt)
             .map_err(|e| StoreError::Corrupt(format!("stored receipt: {e}")))?;
-        idempotency.insert((hub, key), (fp, receipt));
+        let record = KeyRecord {
+            fingerprint,
+            client_fingerprint,
+            receipt,
+        };
+        idempotency.insert((hub, actor, key), record);
     }
     let base = Base {
         position: position.max(0) as u64,
@@ -186,17 +214,20 @@ async fn run(
         .await
         .map_err(map_import_sql)?;
     }
-    for ((hub, key), (fp, receipt)) in &plan.idempotency {
-        let receipt = serde_json::to_value(receipt)
+    for ((hub, actor, key), record) in &plan.idempotency {
+        let receipt = serde_json::to_value(&record.receipt)
             .map_err(|e| StoreError::Backend(format!("receipt does not serialise: {e}")))?;
         sqlx::query(
-            "INSERT INTO idempotency (hub_id, key, fingerprint, receipt) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (hub_id, key) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, \
-             receipt = EXCLUDED.receipt",
+            "INSERT INTO idempotency (hub_id, member_id, key, fingerprint, client_fingerprint, \
+             receipt) VALUES ($1, $2, $3, $4, $5, $6) \
+             ON CONFLICT (hub_id, member_id, key) DO UPDATE SET \
+             fingerprint = EXCLUDED.fingerprint, receipt = EXCLUDED.receipt",
         )
         .bind(hub)
+        .bind(actor)
         .bind(key)
-        .bind(fp)
+        .bind(&record.fingerprint)
+        .bind(record.client_fingerprint.as_deref())
         .bind(&receipt)
         .execute(&mut **tx)
         .await

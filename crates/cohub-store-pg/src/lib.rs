@@ -4,6 +4,7 @@
 //! - `schema`: tables, created idempotently on start under an advisory lock.
 //! - `append`: one transaction per append; per-hub row lock first, then a short global
 //!   position lock at the tail so positions are gap-free and in commit order.
+//! - `outcome`: when an append's commit call fails, whether it was written after all.
 //! - `read`: reads and chain verification.
 //! - `subscribe`: catch-up by position, woken by `LISTEN cohub_events`,
 //!   with a one-second poll as fallback.
@@ -12,7 +13,10 @@
 
 mod append;
 mod error;
+#[cfg(feature = "fault-proxy")]
+pub mod fault_proxy;
 mod import;
+mod outcome;
 mod read;
 mod schema;
 mod subscribe;
@@ -38,6 +42,34 @@ use uuid::Uuid;
 /// Default size of the connection pool.
 pub const DEFAULT_MAX_CONNECTIONS: u32 = 10;
 
+/// Default of [`PgOptions::timeout`].
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// How a [`PgStore`] connects and how long it waits.
+#[derive(Debug, Clone)]
+pub struct PgOptions {
+    /// A schema (created if absent) to use as every connection's `search_path`, so that several
+    /// independent logs can share one database (tests do this).
+    pub schema: Option<String>,
+    /// Most connections in the pool (at least 2), plus one dedicated to `LISTEN`.
+    pub max_connections: u32,
+    /// The longest an operation waits for a database connection before it fails
+    /// `Unavailable` (so that requests fail fast while the database is down), and the longest
+    /// an append whose commit call failed keeps asking whether it was written before it
+    /// answers `OutcomeUnknown`.
+    pub timeout: Duration,
+}
+
+impl Default for PgOptions {
+    fn default() -> Self {
+        PgOptions {
+            schema: None,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            timeout: DEFAULT_TIMEOUT,
+        }
+    }
+}
+
 /// A PostgreSQL-backed [`EventStore`]. Cheap to clone (clones share the pool and listener).
 ///
 /// Positions: an append does its hub-level work (hub row lock, idempotency, version check)
@@ -56,6 +88,7 @@ struct Inner {
     wake: watch::Receiver<u64>,
     listener: tokio::task::JoinHandle<()>,
     pause: PauseSlot,
+    timeout: Duration,
 }
 
 impl Drop for Inner {
@@ -74,7 +107,7 @@ impl PgStore {
     /// Connects to `url` (e.g. `postgres://user@host:5432/db`), creates the tables if needed
     /// and starts the notification listener. Must be called inside a Tokio runtime.
     pub async fn connect(url: &str) -> StoreResult<PgStore> {
-        Self::open(url, None, DEFAULT_MAX_CONNECTIONS).await
+        Self::open_with(url, PgOptions::default()).await
     }
 
     /// Like [`PgStore::connect`], but every connection uses `schema` (created if absent) as
@@ -90,6 +123,22 @@ impl PgStore {
         schema: Option<&str>,
         max_connections: u32,
     ) -> StoreResult<PgStore> {
+        let options = PgOptions {
+            schema: schema.map(str::to_string),
+            max_connections,
+            ..PgOptions::default()
+        };
+        Self::open_with(url, options).await
+    }
+
+    /// Connects as `options` say.
+    pub async fn open_with(url: &str, options: PgOptions) -> StoreResult<PgStore> {
+        let PgOptions {
+            schema,
+            max_connections,
+            timeout,
+        } = options;
+        let schema = schema.as_deref();
         let options = PgConnectOptions::from_str(url)
             .map_err(|e| StoreError::Invalid(format!("bad database URL: {e}")))?;
         let search_path: Option<Arc<str>> =
@@ -98,7 +147,7 @@ impl PgStore {
             let search_path = search_path.clone();
             PgPoolOptions::new()
                 .max_connections(max)
-                .acquire_timeout(Duration::from_secs(10))
+                .acquire_timeout(timeout)
                 .after_connect(move |conn, _meta| {
                     let search_path = search_path.clone();
                     Box::pin(async move {
@@ -123,6 +172,7 @@ impl PgStore {
                 wake,
                 listener,
                 pause: Mutex::new(None),
+                timeout,
             }),
         })
     }
@@ -152,15 +202,20 @@ impl PgStore {
 #[async_trait]
 impl EventStore for PgStore {
     async fn append(&self, req: AppendRequest) -> StoreResult<Receipt> {
-        append::append(&self.inner.pool, &self.inner.pause, req).await
+        append::append(&self.inner.pool, &self.inner.pause, self.inner.timeout, req).await
     }
 
     async fn import(&self, envelopes: Vec<Envelope>) -> StoreResult<ImportReport> {
         import::import(&self.inner.pool, envelopes).await
     }
 
-    async fn idempotent_receipt(&self, hub_id: Uuid, key: &str) -> StoreResult<Option<Receipt>> {
-        read::idempotent_receipt(&self.inner.pool, hub_id, key).await
+    async fn idempotent_receipt(
+        &self,
+        hub_id: Uuid,
+        actor: Uuid,
+        key: &str,
+    ) -> StoreResult<Option<Receipt>> {
+        read::idempotent_receipt(&self.inner.pool, hub_id, actor, key).await
     }
 
     async fn stream_version(&self, stream_id: &str) -> StoreResult<u64> {

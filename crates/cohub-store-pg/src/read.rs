@@ -15,7 +15,7 @@ use uuid::Uuid;
 pub(crate) const EVENT_COLUMNS: &str = "position, hub_id, hub_seq, stream_id, stream_version, \
      event_id, recorded_at, actor_member_id, actor_organisation_id, actor_stakeholder_kind, \
      actor_role, correlation_id, causation_id, idempotency_key, event_type, schema_version, \
-     payload, prev_hash, hash";
+     payload, prev_hash, hash, client_fingerprint";
 
 /// Converts a stored non-negative `bigint` to `u64`.
 fn to_u64(v: i64, what: &str) -> StoreResult<u64> {
@@ -53,6 +53,7 @@ pub(crate) fn decode_event(row: &PgRow) -> StoreResult<Envelope> {
         correlation_id: row.try_get("correlation_id").map_err(map_sqlx)?,
         causation_id: row.try_get("causation_id").map_err(map_sqlx)?,
         idempotency_key: row.try_get("idempotency_key").map_err(map_sqlx)?,
+        client_fingerprint: row.try_get("client_fingerprint").map_err(map_sqlx)?,
         event_type: row.try_get("event_type").map_err(map_sqlx)?,
         schema_version: u32::try_from(schema_version).map_err(|_| {
             StoreError::Corrupt(format!("schema version out of range: {schema_version}"))
@@ -68,19 +69,22 @@ fn decode_all(rows: &[PgRow]) -> StoreResult<Vec<Envelope>> {
     rows.iter().map(decode_event).collect()
 }
 
-/// The receipt stored for (`hub_id`, `key`), if an append used that idempotency key.
+/// The receipt stored for (`hub_id`, `actor`, `key`), if an append used that idempotency key.
 pub(crate) async fn idempotent_receipt(
     pool: &PgPool,
     hub_id: Uuid,
+    actor: Uuid,
     key: &str,
 ) -> StoreResult<Option<Receipt>> {
-    let receipt: Option<serde_json::Value> =
-        sqlx::query_scalar("SELECT receipt FROM idempotency WHERE hub_id = $1 AND key = $2")
-            .bind(hub_id)
-            .bind(key)
-            .fetch_optional(pool)
-            .await
-            .map_err(map_sqlx)?;
+    let receipt: Option<serde_json::Value> = sqlx::query_scalar(
+        "SELECT receipt FROM idempotency WHERE hub_id = $1 AND member_id = $2 AND key = $3",
+    )
+    .bind(hub_id)
+    .bind(actor)
+    .bind(key)
+    .fetch_optional(pool)
+    .await
+    .map_err(map_sqlx)?;
     receipt
         .map(|r| {
             serde_json::from_value(r)

@@ -15,7 +15,8 @@ const MIGRATION_LOCK: i64 = 0x636f_6875_625f_0001;
 /// - `streams`: each stream's hub and current version.
 /// - `events`: the log. All envelope fields as columns; the payload as the JSON *text* it was
 ///   hashed from (not `jsonb`, which would reorder keys and normalise numbers).
-/// - `idempotency`: per hub and key, the request's fingerprint and the receipt it produced.
+/// - `idempotency`: per hub and key, the request's fingerprint and the receipt it produced
+///   (per hub, actor and key from [`UPGRADES`] version 2 on).
 const SCHEMA_SQL: &str = r#"
 CREATE TABLE IF NOT EXISTS log_head (
     id        smallint PRIMARY KEY CHECK (id = 1),
@@ -67,7 +68,33 @@ CREATE TABLE IF NOT EXISTS idempotency (
     receipt     jsonb NOT NULL,
     PRIMARY KEY (hub_id, key)
 );
+
+CREATE TABLE IF NOT EXISTS schema_version (
+    id       smallint PRIMARY KEY CHECK (id = 1),
+    version  integer  NOT NULL
+);
+INSERT INTO schema_version (id, version) VALUES (1, 1) ON CONFLICT (id) DO NOTHING;
 "#;
+
+/// Changes to the tables above, each applied once, in order, to a database at an older
+/// version (a new database starts at version 1 and gets them all). `;`-separated statements.
+///
+/// - 2: idempotency keys are scoped per actor: `idempotency.member_id` (filled in for existing
+///   keys from the actor of the first event of their append) joins the key, and the client
+///   fingerprint of a keyed append is kept on its events and its key record (null before).
+const UPGRADES: &[(i32, &str)] = &[(
+    2,
+    r#"
+ALTER TABLE events ADD COLUMN IF NOT EXISTS client_fingerprint text;
+ALTER TABLE idempotency ADD COLUMN IF NOT EXISTS member_id uuid;
+ALTER TABLE idempotency ADD COLUMN IF NOT EXISTS client_fingerprint text;
+UPDATE idempotency i SET member_id = e.actor_member_id FROM events e
+    WHERE i.member_id IS NULL AND e.position = (i.receipt->>'first_position')::bigint;
+ALTER TABLE idempotency ALTER COLUMN member_id SET NOT NULL;
+ALTER TABLE idempotency DROP CONSTRAINT IF EXISTS idempotency_pkey;
+ALTER TABLE idempotency ADD CONSTRAINT idempotency_pkey PRIMARY KEY (hub_id, member_id, key)
+"#,
+)];
 
 /// Creates `schema` (if given) and the tables, holding a transaction-scoped advisory lock so
 /// that two processes starting together do not race on `CREATE ... IF NOT EXISTS`.
@@ -85,17 +112,31 @@ pub(crate) async fn migrate(pool: &PgPool, schema: Option<&str>) -> StoreResult<
             .await
             .map_err(map_sqlx)?;
     }
-    for statement in SCHEMA_SQL
-        .split(';')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        sqlx::query(statement)
+    run_statements(&mut tx, SCHEMA_SQL).await?;
+    let version: i32 = sqlx::query_scalar("SELECT version FROM schema_version WHERE id = 1")
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(map_sqlx)?;
+    for (to, sql) in UPGRADES.iter().filter(|(to, _)| *to > version) {
+        run_statements(&mut tx, sql).await?;
+        sqlx::query("UPDATE schema_version SET version = $1 WHERE id = 1")
+            .bind(to)
             .execute(&mut *tx)
             .await
             .map_err(map_sqlx)?;
     }
     tx.commit().await.map_err(map_sqlx)
+}
+
+/// Runs `;`-separated statements in the transaction.
+async fn run_statements(tx: &mut sqlx::PgConnection, sql: &str) -> StoreResult<()> {
+    for statement in sql.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+        sqlx::query(statement)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_sqlx)?;
+    }
+    Ok(())
 }
 
 /// Quotes an SQL identifier (`"name"`, doubling embedded quotes).

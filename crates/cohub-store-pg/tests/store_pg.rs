@@ -124,16 +124,21 @@ async fn idempotency_key_returns_first_receipt() {
     let first = store.append(req.clone()).await.unwrap();
     let again = store.append(req.clone()).await.unwrap();
     assert_eq!(first, again);
+    let actor = req.actor.member_id;
     assert_eq!(
-        store.idempotent_receipt(hub, "k-1").await.unwrap(),
+        store.idempotent_receipt(hub, actor, "k-1").await.unwrap(),
         Some(first.clone())
     );
-    assert_eq!(store.idempotent_receipt(hub, "k-2").await.unwrap(), None);
+    assert_eq!(
+        store.idempotent_receipt(hub, actor, "k-2").await.unwrap(),
+        None
+    );
     assert_eq!(store.head_position().await.unwrap(), 2);
     let events = store.read_all(0, 10).await.unwrap();
     assert_eq!(events[0].idempotency_key.as_deref(), Some("k-1"));
 
     let mut other = request(hub, "s", ExpectedVersion::Exact(2), 1);
+    other.actor = req.actor.clone();
     other.idempotency_key = Some("k-1".into());
     let e = store.append(other).await.unwrap_err();
     assert!(matches!(e, StoreError::IdempotencyMismatch { .. }), "{e:?}");

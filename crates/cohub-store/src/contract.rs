@@ -34,6 +34,8 @@ macro_rules! for_each_contract_check {
             idempotent_retry_returns_first_receipt,
             idempotency_mismatch,
             idempotency_keys_are_per_hub,
+            idempotency_keys_are_per_actor,
+            client_fingerprints_decide_repeats,
             idempotent_receipt_lookup,
             wrong_hub,
             empty_append_is_invalid,
@@ -45,6 +47,7 @@ macro_rules! for_each_contract_check {
             verify_ok,
             subscription_catches_up_and_follows,
             import_writes_verbatim,
+            import_keeps_client_fingerprints,
             import_refuses_what_breaks_the_log,
         );
     };
@@ -97,6 +100,7 @@ pub fn request(
         correlation_id: Uuid::now_v7(),
         causation_id: Some(Uuid::now_v7()),
         idempotency_key: None,
+        client_fingerprint: None,
         events: (0..n)
             .map(|i| NewEvent {
                 event_id: Uuid::now_v7(),
@@ -344,16 +348,19 @@ pub async fn idempotent_retry_returns_first_receipt(store: Store) {
     assert_eq!(store.read_stream(&stream, 0).await.expect("read").len(), 2);
 }
 
-/// A key reused for a different request is an `IdempotencyMismatch` and appends nothing.
+/// A key reused by its actor for a different request is an `IdempotencyMismatch` and appends
+/// nothing.
 pub async fn idempotency_mismatch(store: Store) {
     let hub = Uuid::now_v7();
     let stream = new_stream();
     let key = format!("mismatch-{}", Uuid::now_v7());
     let mut req = request(hub, &stream, ExpectedVersion::NoStream, 1, "one");
     req.idempotency_key = Some(key.clone());
+    let actor = req.actor.clone();
     must_append(&store, req).await;
     let head = store.head_position().await.expect("head_position");
     let mut other = request(hub, &stream, ExpectedVersion::Exact(1), 1, "two");
+    other.actor = actor;
     other.idempotency_key = Some(key.clone());
     match store.append(other).await {
         Err(StoreError::IdempotencyMismatch { key: k }) => assert_eq!(k, key),
@@ -384,20 +391,118 @@ pub async fn idempotency_keys_are_per_hub(store: Store) {
     assert_eq!(second.hub_id, b);
 }
 
-/// `idempotent_receipt` returns the first receipt of a key in its hub, and `None` otherwise.
+/// The same idempotency key sent by two actors in one hub is two keys: each append happens,
+/// each actor's retry gets its own first receipt, and one actor's key never answers the other.
+pub async fn idempotency_keys_are_per_actor(store: Store) {
+    let hub = Uuid::now_v7();
+    let key = format!("shared-{}", Uuid::now_v7());
+    let mut champion = request(hub, &new_stream(), ExpectedVersion::NoStream, 1, "frame");
+    champion.idempotency_key = Some(key.clone());
+    let mut lead = request(hub, &new_stream(), ExpectedVersion::NoStream, 1, "consent");
+    lead.idempotency_key = Some(key.clone());
+    assert_ne!(champion.actor.member_id, lead.actor.member_id);
+    let first = must_append(&store, champion.clone()).await;
+    let second = must_append(&store, lead.clone()).await;
+    assert_eq!(
+        second.first_position,
+        first.last_position + 1,
+        "the second actor's append happens"
+    );
+    assert_eq!(second.event_ids[0], lead.events[0].event_id);
+    let head = store.head_position().await.expect("head_position");
+    assert_eq!(must_append(&store, champion.clone()).await, first);
+    assert_eq!(must_append(&store, lead.clone()).await, second);
+    assert_eq!(
+        store.head_position().await.expect("head"),
+        head,
+        "retries append nothing"
+    );
+    for (req, receipt) in [(&champion, &first), (&lead, &second)] {
+        let found = store
+            .idempotent_receipt(hub, req.actor.member_id, &key)
+            .await
+            .expect("idempotent_receipt");
+        assert_eq!(
+            found.as_ref(),
+            Some(receipt),
+            "each actor finds their own receipt"
+        );
+    }
+    let stranger = store
+        .idempotent_receipt(hub, Uuid::now_v7(), &key)
+        .await
+        .expect("idempotent_receipt");
+    assert_eq!(stranger, None, "a third actor has not used the key");
+}
+
+/// With client fingerprints, a repeat is recognised by them: the same fingerprint with fresh
+/// event ids (a retry decided again) gets the first receipt and appends nothing; another
+/// fingerprint is `IdempotencyMismatch`. The fingerprint is recorded on every event.
+pub async fn client_fingerprints_decide_repeats(store: Store) {
+    let hub = Uuid::now_v7();
+    let stream = new_stream();
+    let key = format!("fp-{}", Uuid::now_v7());
+    let mut req = request(hub, &stream, ExpectedVersion::NoStream, 2, "first");
+    req.idempotency_key = Some(key.clone());
+    req.client_fingerprint = Some("fingerprint-a".into());
+    let first = must_append(&store, req.clone()).await;
+    let events = store.read_stream(&stream, 0).await.expect("read_stream");
+    assert!(
+        events
+            .iter()
+            .all(|e| e.client_fingerprint.as_deref() == Some("fingerprint-a")),
+        "every event records the client fingerprint: {events:?}"
+    );
+    assert!(matches!(
+        store.verify_hub(hub).await.expect("verify"),
+        Verification::Ok(_)
+    ));
+    let head = store.head_position().await.expect("head_position");
+    let chain = store.chain_head(hub).await.expect("chain_head");
+
+    // Decided again: fresh ids, a new correlation, the version now stale; same fingerprint.
+    let mut again = request(hub, &stream, ExpectedVersion::NoStream, 2, "decided again");
+    again.actor = req.actor.clone();
+    again.idempotency_key = Some(key.clone());
+    again.client_fingerprint = Some("fingerprint-a".into());
+    assert_eq!(
+        must_append(&store, again).await,
+        first,
+        "the same client fingerprint gets the first receipt"
+    );
+
+    let mut other = request(hub, &stream, ExpectedVersion::Exact(2), 1, "other input");
+    other.actor = req.actor.clone();
+    other.idempotency_key = Some(key.clone());
+    other.client_fingerprint = Some("fingerprint-b".into());
+    match store.append(other).await {
+        Err(StoreError::IdempotencyMismatch { key: k }) => assert_eq!(k, key),
+        other => panic!("another client fingerprint must be IdempotencyMismatch: {other:?}"),
+    }
+    assert_eq!(
+        store.head_position().await.expect("head"),
+        head,
+        "nothing appended"
+    );
+    assert_eq!(store.chain_head(hub).await.expect("chain_head"), chain);
+}
+
+/// `idempotent_receipt` returns the first receipt of a key of an actor in its hub, and `None`
+/// otherwise.
 pub async fn idempotent_receipt_lookup(store: Store) {
     let hub = Uuid::now_v7();
     let key = format!("lookup-{}", Uuid::now_v7());
+    let mut req = request(hub, &new_stream(), ExpectedVersion::NoStream, 2, "lookup");
+    let actor = req.actor.member_id;
     let unknown = store
-        .idempotent_receipt(hub, &key)
+        .idempotent_receipt(hub, actor, &key)
         .await
         .expect("idempotent_receipt");
     assert_eq!(unknown, None, "an unused key has no receipt");
-    let mut req = request(hub, &new_stream(), ExpectedVersion::NoStream, 2, "lookup");
     req.idempotency_key = Some(key.clone());
     let first = must_append(&store, req.clone()).await;
     let found = store
-        .idempotent_receipt(hub, &key)
+        .idempotent_receipt(hub, actor, &key)
         .await
         .expect("idempotent_receipt");
     assert_eq!(
@@ -407,7 +512,7 @@ pub async fn idempotent_receipt_lookup(store: Store) {
     );
     must_append(&store, req).await;
     let again = store
-        .idempotent_receipt(hub, &key)
+        .idempotent_receipt(hub, actor, &key)
         .await
         .expect("idempotent_receipt");
     assert_eq!(
@@ -416,12 +521,17 @@ pub async fn idempotent_receipt_lookup(store: Store) {
         "a retry does not replace the first receipt"
     );
     let elsewhere = store
-        .idempotent_receipt(Uuid::now_v7(), &key)
+        .idempotent_receipt(Uuid::now_v7(), actor, &key)
         .await
         .expect("idempotent_receipt");
     assert_eq!(elsewhere, None, "keys are scoped per hub");
+    let someone_else = store
+        .idempotent_receipt(hub, Uuid::now_v7(), &key)
+        .await
+        .expect("idempotent_receipt");
+    assert_eq!(someone_else, None, "keys are scoped per actor");
     let unkeyed = store
-        .idempotent_receipt(hub, "never-used")
+        .idempotent_receipt(hub, actor, "never-used")
         .await
         .expect("idempotent_receipt");
     assert_eq!(unkeyed, None, "an unknown key has no receipt");
@@ -472,12 +582,14 @@ pub async fn rejections_leave_state_unchanged(store: Store) {
     let key = format!("k-{}", Uuid::now_v7());
     let mut req = request(hub, &stream, ExpectedVersion::NoStream, 2, "base");
     req.idempotency_key = Some(key.clone());
+    let actor = req.actor.clone();
     must_append(&store, req).await;
     let head = store.head_position().await.expect("head_position");
     let chain = store.chain_head(hub).await.expect("chain_head");
     let other_hub = Uuid::now_v7();
 
     let mut mismatch = request(hub, &stream, ExpectedVersion::Any, 1, "other");
+    mismatch.actor = actor;
     mismatch.idempotency_key = Some(key);
     let rejected = vec![
         request(hub, &stream, ExpectedVersion::Exact(1), 1, "conflict"),
@@ -892,6 +1004,7 @@ pub async fn sealed_appends(
                 correlation_id: req.correlation_id,
                 causation_id: req.causation_id,
                 idempotency_key: key.map(str::to_string),
+                client_fingerprint: None,
                 event_type: ev.event_type,
                 schema_version: ev.schema_version,
                 payload: ev.payload,
@@ -917,6 +1030,7 @@ fn request_of(envelopes: &[Envelope], expected: ExpectedVersion) -> AppendReques
         correlation_id: first.correlation_id,
         causation_id: first.causation_id,
         idempotency_key: first.idempotency_key.clone(),
+        client_fingerprint: first.client_fingerprint.clone(),
         events: envelopes
             .iter()
             .map(|e| NewEvent {
@@ -1033,12 +1147,16 @@ pub async fn import_writes_verbatim(store: Store) {
         hash: envs[5].hash.clone(),
         recorded_at: envs[3].recorded_at,
     };
+    let (actor_k1, actor_k2) = (envs[0].actor.member_id, envs[3].actor.member_id);
     assert_eq!(
-        store.idempotent_receipt(a, &k2).await.expect("lookup"),
+        store
+            .idempotent_receipt(a, actor_k2, &k2)
+            .await
+            .expect("lookup"),
         Some(receipt_k2.clone())
     );
     let receipt_k1 = store
-        .idempotent_receipt(a, &k1)
+        .idempotent_receipt(a, actor_k1, &k1)
         .await
         .expect("lookup")
         .expect("k1 receipt");
@@ -1046,7 +1164,10 @@ pub async fn import_writes_verbatim(store: Store) {
     assert_eq!(receipt_k1.last_position, base + 2);
     assert_eq!(receipt_k1.stream_version, 2);
     assert_eq!(
-        store.idempotent_receipt(b, &k2).await.expect("lookup"),
+        store
+            .idempotent_receipt(b, actor_k2, &k2)
+            .await
+            .expect("lookup"),
         None,
         "keys stay per hub"
     );
@@ -1088,6 +1209,55 @@ pub async fn import_writes_verbatim(store: Store) {
     ));
 }
 
+/// Client fingerprints survive export and import: imported envelopes keep them (and verify),
+/// and a retry by the same actor with the same key is told apart by them after the import.
+pub async fn import_keeps_client_fingerprints(store: Store) {
+    let base = store.head_position().await.expect("head_position");
+    let hub = Uuid::now_v7();
+    let stream = new_stream();
+    let key = format!("imp-fp-{}", Uuid::now_v7());
+    let mut envs = sealed_appends(&store, &[(hub, &stream, 2, Some(&key))]).await;
+    let head = store.chain_head(hub).await.expect("chain_head");
+    let mut prev = head.hash.clone();
+    for e in &mut envs {
+        e.client_fingerprint = Some("fingerprint-imported".into());
+        crate::chain::seal(e, &prev);
+        prev = e.hash.clone();
+    }
+    store.import(envs.clone()).await.expect("import");
+    assert_eq!(all_after(&store, base).await, envs, "imported verbatim");
+    assert!(matches!(
+        store.verify_hub(hub).await.expect("verify"),
+        Verification::Ok(_)
+    ));
+    let first = store
+        .idempotent_receipt(hub, envs[0].actor.member_id, &key)
+        .await
+        .expect("lookup")
+        .expect("the imported key has a receipt");
+
+    let mut again = request(hub, &stream, ExpectedVersion::NoStream, 1, "decided again");
+    again.actor = envs[0].actor.clone();
+    again.idempotency_key = Some(key.clone());
+    again.client_fingerprint = Some("fingerprint-imported".into());
+    assert_eq!(
+        must_append(&store, again.clone()).await,
+        first,
+        "the same client fingerprint gets the imported receipt"
+    );
+    let mut other = again;
+    other.client_fingerprint = Some("fingerprint-other".into());
+    match store.append(other).await {
+        Err(StoreError::IdempotencyMismatch { .. }) => {}
+        other => panic!("another client fingerprint after import: {other:?}"),
+    }
+    assert_eq!(
+        store.head_position().await.expect("head"),
+        base + 2,
+        "nothing appended"
+    );
+}
+
 /// Import refuses, with a typed error naming the envelope and writing nothing of the batch,
 /// anything that would break the log.
 pub async fn import_refuses_what_breaks_the_log(store: Store) {
@@ -1098,6 +1268,7 @@ pub async fn import_refuses_what_breaks_the_log(store: Store) {
     let used = format!("used-{}", Uuid::now_v7());
     let mut req = request(hub, &stream, ExpectedVersion::NoStream, 1, "before");
     req.idempotency_key = Some(used.clone());
+    let used_by = req.actor.clone();
     must_append(&store, req).await;
     must_append(
         &store,
@@ -1167,8 +1338,10 @@ pub async fn import_refuses_what_breaks_the_log(store: Store) {
         ImportRefusalKind::StreamVersion,
     ));
     let mut key = good.clone();
-    key.iter_mut()
-        .for_each(|e| e.idempotency_key = Some(used.clone()));
+    key.iter_mut().for_each(|e| {
+        e.idempotency_key = Some(used.clone());
+        e.actor = used_by.clone();
+    });
     cases.push((
         "a used idempotency key",
         reseal(key, 0),

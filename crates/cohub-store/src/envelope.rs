@@ -56,8 +56,16 @@ pub struct AppendRequest {
     pub correlation_id: Uuid,
     /// The event or command that caused this, if any.
     pub causation_id: Option<Uuid>,
-    /// A client's retry key: a repeat returns the first receipt and appends nothing.
+    /// A client's retry key, scoped to the hub and the actor (`actor.member_id`): a repeat of
+    /// the same request returns the first receipt and appends nothing; the same key for a
+    /// different request is [`StoreError::IdempotencyMismatch`](crate::StoreError).
     pub idempotency_key: Option<String>,
+    /// With a key: the fingerprint of what the client asked for (operation, input as sent,
+    /// actor; see [`crate::idempotency::client_fingerprint`]). When given, a repeat is
+    /// recognised by it rather than by the whole request, so that a retry that was decided
+    /// again (with fresh event ids) is still the same request. Recorded on every event.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_fingerprint: Option<String>,
     /// The events, in order; must not be empty.
     pub events: Vec<NewEvent>,
 }
@@ -87,6 +95,11 @@ pub struct Envelope {
     pub causation_id: Option<Uuid>,
     /// The idempotency key of the append that wrote it, if any.
     pub idempotency_key: Option<String>,
+    /// The client fingerprint of the append that wrote it, if it had one (see
+    /// [`AppendRequest::client_fingerprint`]). Absent from older events, which therefore hash
+    /// exactly as before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_fingerprint: Option<String>,
     /// Event type name.
     pub event_type: String,
     /// Payload schema version.
@@ -160,4 +173,62 @@ pub struct ImportReport {
     pub head_position: u64,
     /// The chain heads of the hubs the batch touched, sorted by hub id.
     pub heads: Vec<ChainHead>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn envelope(client_fingerprint: Option<&str>) -> Envelope {
+        Envelope {
+            event_id: Uuid::nil(),
+            hub_id: Uuid::nil(),
+            stream_id: "s".into(),
+            stream_version: 1,
+            hub_seq: 1,
+            position: 1,
+            recorded_at: DateTime::from_timestamp_micros(0).expect("epoch"),
+            actor: ActorRef {
+                member_id: Uuid::nil(),
+                organisation_id: None,
+                stakeholder_kind: None,
+                role: "member".into(),
+            },
+            correlation_id: Uuid::nil(),
+            causation_id: None,
+            idempotency_key: Some("k".into()),
+            client_fingerprint: client_fingerprint.map(str::to_string),
+            event_type: "Tested".into(),
+            schema_version: 1,
+            payload: serde_json::json!({}),
+            prev_hash: crate::chain::GENESIS_HASH.into(),
+            hash: String::new(),
+        }
+    }
+
+    #[test]
+    fn events_without_a_client_fingerprint_hash_as_before_it_existed() {
+        let old = envelope(None);
+        let bytes = String::from_utf8(crate::chain::canonical_bytes(&old)).expect("utf-8");
+        assert!(!bytes.contains("client_fingerprint"), "{bytes}");
+        // An envelope stored before the field existed reads back without one.
+        let mut json = serde_json::to_value(&old).expect("json");
+        json.as_object_mut()
+            .expect("object")
+            .remove("client_fingerprint");
+        let read: Envelope = serde_json::from_value(json).expect("old envelope decodes");
+        assert_eq!(read, old);
+        assert_eq!(
+            crate::chain::compute_hash(&read),
+            crate::chain::compute_hash(&old)
+        );
+
+        let new = envelope(Some("f"));
+        let bytes = String::from_utf8(crate::chain::canonical_bytes(&new)).expect("utf-8");
+        assert!(bytes.contains(r#""client_fingerprint":"f""#), "{bytes}");
+        assert_ne!(
+            crate::chain::compute_hash(&new),
+            crate::chain::compute_hash(&old)
+        );
+    }
 }

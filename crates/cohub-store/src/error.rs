@@ -21,8 +21,9 @@ pub enum StoreError {
         /// The stream.
         stream_id: String,
     },
-    /// The idempotency key was used before for a different append.
-    #[error("the idempotency key {key:?} was already used for a different request")]
+    /// The idempotency key was used before, by the same actor in the same hub, for a different
+    /// request (another operation or another input).
+    #[error("the idempotency key {key:?} was already used for a different request; use a new key for a new request")]
     IdempotencyMismatch {
         /// The key.
         key: String,
@@ -36,6 +37,12 @@ pub enum StoreError {
     /// The store is shutting down or its writer is gone.
     #[error("the event store is unavailable: {0}")]
     Unavailable(String),
+    /// The store failed around the commit of an append (for example the database connection
+    /// dropped while `COMMIT` was under way) and whether the append was written could not be
+    /// told. Retrying with the same idempotency key is safe: it answers the first receipt if the
+    /// append was written, and writes it if it was not.
+    #[error("the event store failed while recording this, and whether it was recorded could not be told: {0}")]
+    OutcomeUnknown(String),
     /// An I/O or database failure.
     #[error("event store failure: {0}")]
     Backend(String),

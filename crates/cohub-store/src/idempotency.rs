@@ -1,15 +1,25 @@
 //! Idempotency fingerprints: how a retry is recognised as the same request.
 //!
-//! An append stores [`request_fingerprint`] of its request (SHA-256 of its canonical JSON).
-//! An *imported* append cannot: the expected version it was decided against is not in the log.
+//! Keys are scoped to (hub, actor): the same key sent by two members is two keys. Within that
+//! scope, a repeat is recognised by the [`KeyRecord`] the first append left:
+//!
+//! - If both the record and the retry carry a [`client_fingerprint`] (what the client asked
+//!   for: operation, input as sent, actor), they must be equal. The write side sends one with
+//!   every keyed command, so a retry that was decided again, with fresh event ids, is still
+//!   recognised, and the same key with another input is not.
+//! - Otherwise the whole request must repeat: an append stores [`request_fingerprint`] of its
+//!   request (SHA-256 of its canonical JSON).
+//!
+//! An *imported* append cannot store that: the expected version it was decided against is not in the log.
 //! Its record instead holds an [`ImportedFingerprint`] (prefix [`IMPORTED_PREFIX`]), a hash
 //! chain over everything the envelopes do carry (hub, stream, actor, correlation, causation,
 //! key, then each event's id, type, schema version and payload), which can be computed both from
 //! the imported envelopes (even split across import batches) and from a retried request.
-//! [`fingerprint_matches`] accepts either kind.
+//! [`fingerprint_matches`] accepts either kind. [`KeyRecord::repeated_by`] applies the whole rule.
 
 use crate::chain::canonical_json;
-use crate::envelope::{ActorRef, AppendRequest, Envelope};
+use crate::envelope::{ActorRef, AppendRequest, Envelope, Receipt};
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -39,6 +49,58 @@ pub fn fingerprint_matches(stored: &str, req: &AppendRequest) -> bool {
         stored == ImportedFingerprint::of_request(req).finish()
     } else {
         stored == request_fingerprint(req)
+    }
+}
+
+/// The fingerprint of what a client asked for: the operation's name, its input exactly as
+/// sent (canonical JSON, with `null` members of objects left out, since an absent optional field
+/// and a `null` one mean the same), and the acting member. Stable across retries of one
+/// request; different for any other input, operation or actor.
+pub fn client_fingerprint(operation: &str, input: &Value, actor: Uuid) -> String {
+    let v = json!({
+        "v": 1,
+        "operation": operation,
+        "input": without_nulls(input),
+        "actor": actor,
+    });
+    canonical_sha(b"client:", &v)
+}
+
+/// `v` with every `null` member of every object removed.
+fn without_nulls(v: &Value) -> Value {
+    match v {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k.clone(), without_nulls(v)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(without_nulls).collect()),
+        other => other.clone(),
+    }
+}
+
+/// What a store remembers about a used key (per hub, actor and key): how to recognise a repeat
+/// and what to answer it with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyRecord {
+    /// The request's fingerprint ([`request_fingerprint`], or an [`ImportedFingerprint`]).
+    pub fingerprint: String,
+    /// The client fingerprint the append carried, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_fingerprint: Option<String>,
+    /// The receipt the first append got.
+    pub receipt: Receipt,
+}
+
+impl KeyRecord {
+    /// Whether `req` (with the same hub, actor and key) repeats the append this record is of:
+    /// by the client fingerprints if both have one, else by the whole request.
+    pub fn repeated_by(&self, req: &AppendRequest) -> bool {
+        match (&self.client_fingerprint, &req.client_fingerprint) {
+            (Some(stored), Some(sent)) => stored == sent,
+            _ => fingerprint_matches(&self.fingerprint, req),
+        }
     }
 }
 

@@ -6,7 +6,7 @@
 use crate::chain::compute_hash;
 use crate::envelope::{ChainHead, Envelope, ImportReport, Receipt};
 use crate::error::{ImportRefusal, ImportRefusalKind, StoreError, StoreResult};
-use crate::idempotency::ImportedFingerprint;
+use crate::idempotency::{ImportedFingerprint, KeyRecord};
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -18,8 +18,8 @@ pub trait ImportBase {
     fn chain_head(&self, hub: Uuid) -> StoreResult<ChainHead>;
     /// A stream's hub and version, if it exists.
     fn stream(&self, stream_id: &str) -> StoreResult<Option<(Uuid, u64)>>;
-    /// The stored (fingerprint, receipt) of an idempotency key in a hub, if any.
-    fn idempotency(&self, hub: Uuid, key: &str) -> StoreResult<Option<(String, Receipt)>>;
+    /// The stored record of an idempotency key of an actor in a hub, if any.
+    fn idempotency(&self, hub: Uuid, actor: Uuid, key: &str) -> StoreResult<Option<KeyRecord>>;
 }
 
 /// A checked batch, ready to write.
@@ -33,8 +33,8 @@ pub struct ImportPlan {
     pub heads: HashMap<Uuid, ChainHead>,
     /// The new (hub, version) of every stream the batch touches.
     pub streams: HashMap<String, (Uuid, u64)>,
-    /// The new (fingerprint, receipt) of every (hub, idempotency key) the batch touches.
-    pub idempotency: HashMap<(Uuid, String), (String, Receipt)>,
+    /// The new record of every (hub, actor, idempotency key) the batch touches.
+    pub idempotency: HashMap<(Uuid, Uuid, String), KeyRecord>,
 }
 
 impl ImportPlan {
@@ -53,6 +53,8 @@ impl ImportPlan {
 /// A keyed append being rebuilt from its envelopes.
 struct KeyRun {
     fingerprint: ImportedFingerprint,
+    /// The client fingerprint its envelopes carry (the same on each).
+    client_fingerprint: Option<String>,
     receipt: Receipt,
     /// The first envelope of the append in this batch, if it started here (for consistency).
     first: Option<Envelope>,
@@ -63,7 +65,7 @@ pub fn plan<B: ImportBase + ?Sized>(base: &B, envelopes: Vec<Envelope>) -> Store
     let mut position = base.head_position();
     let mut heads: HashMap<Uuid, ChainHead> = HashMap::new();
     let mut streams: HashMap<String, (Uuid, u64)> = HashMap::new();
-    let mut runs: HashMap<(Uuid, String), KeyRun> = HashMap::new();
+    let mut runs: HashMap<(Uuid, Uuid, String), KeyRun> = HashMap::new();
 
     for (index, e) in envelopes.iter().enumerate() {
         let refuse = |kind: ImportRefusalKind, detail: String| {
@@ -147,24 +149,25 @@ pub fn plan<B: ImportBase + ?Sized>(base: &B, envelopes: Vec<Envelope>) -> Store
             ));
         }
         if let Some(key) = &e.idempotency_key {
-            let id = (e.hub_id, key.clone());
+            let id = (e.hub_id, e.actor.member_id, key.clone());
             let used = || {
                 refuse(
                     ImportRefusalKind::IdempotencyKeyUsed,
                     format!(
-                        "the idempotency key {key:?} was already used in hub {} by another append",
-                        e.hub_id
+                        "the idempotency key {key:?} was already used by member {} in hub {} for another append",
+                        e.actor.member_id, e.hub_id
                     ),
                 )
             };
             let run = match runs.remove(&id) {
                 Some(run) => Some(run),
-                None => match base.idempotency(e.hub_id, key)? {
+                None => match base.idempotency(e.hub_id, e.actor.member_id, key)? {
                     // Only an imported append continued from the previous batch may go on.
-                    Some((fp, receipt)) => match ImportedFingerprint::resume(&fp) {
+                    Some(record) => match ImportedFingerprint::resume(&record.fingerprint) {
                         Some(fingerprint) => Some(KeyRun {
                             fingerprint,
-                            receipt,
+                            client_fingerprint: record.client_fingerprint,
+                            receipt: record.receipt,
                             first: None,
                         }),
                         None => return Err(used()),
@@ -176,6 +179,7 @@ pub fn plan<B: ImportBase + ?Sized>(base: &B, envelopes: Vec<Envelope>) -> Store
                 Some(mut run) => {
                     let continues = run.receipt.last_position + 1 == e.position
                         && run.receipt.stream_id == e.stream_id
+                        && run.client_fingerprint == e.client_fingerprint
                         && run.first.as_ref().is_none_or(|f| {
                             f.actor == e.actor
                                 && f.correlation_id == e.correlation_id
@@ -198,6 +202,7 @@ pub fn plan<B: ImportBase + ?Sized>(base: &B, envelopes: Vec<Envelope>) -> Store
                     fingerprint.push(e);
                     KeyRun {
                         fingerprint,
+                        client_fingerprint: e.client_fingerprint.clone(),
                         receipt: Receipt {
                             hub_id: e.hub_id,
                             stream_id: e.stream_id.clone(),
@@ -228,7 +233,14 @@ pub fn plan<B: ImportBase + ?Sized>(base: &B, envelopes: Vec<Envelope>) -> Store
     }
     let idempotency = runs
         .into_iter()
-        .map(|(k, run)| (k, (run.fingerprint.finish(), run.receipt)))
+        .map(|(k, run)| {
+            let record = KeyRecord {
+                fingerprint: run.fingerprint.finish(),
+                client_fingerprint: run.client_fingerprint,
+                receipt: run.receipt,
+            };
+            (k, record)
+        })
         .collect();
     Ok(ImportPlan {
         envelopes,

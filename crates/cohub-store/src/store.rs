@@ -13,8 +13,12 @@ pub type EnvelopeStream = BoxStream<'static, StoreResult<Envelope>>;
 ///
 /// Contract (checked by `cohub_store::contract` against every backend):
 /// - `append` is all-or-nothing, checks the expected stream version, and returns only once the
-///   events are durable. A repeated idempotency key returns the first receipt and appends nothing
-///   (a key reused for a *different* request is an error).
+///   events are durable. Idempotency keys are scoped to (hub, actor): a repeated key of the same
+///   actor in the same hub returns the first receipt and appends nothing if the request repeats
+///   the first (see [`crate::idempotency`]), and is `IdempotencyMismatch` if it does not; the
+///   same key of another actor or in another hub is another key.
+/// - An append either answers with its receipt, or with an error that means nothing was
+///   written, except `OutcomeUnknown`, which says that this could not be told.
 /// - Positions are gap-free and 1-based, globally and per hub; stream versions are 1-based.
 /// - `subscribe(from)` yields every event with position > `from`, in order, then live events,
 ///   never missing one appended while it catches up.
@@ -23,11 +27,17 @@ pub trait EventStore: Send + Sync + 'static {
     /// Appends events to one stream atomically and durably.
     async fn append(&self, req: AppendRequest) -> StoreResult<Receipt>;
 
-    /// The receipt of the first append made in `hub_id` with idempotency `key`, if there was one.
+    /// The receipt of the first append made in `hub_id` by the member `actor` with idempotency
+    /// `key`, if there was one.
     ///
     /// The write side asks this *before* deciding a command, so that a client's retry returns
     /// the first result even though re-deciding it would now be rejected (e.g. "already framed").
-    async fn idempotent_receipt(&self, hub_id: Uuid, key: &str) -> StoreResult<Option<Receipt>>;
+    async fn idempotent_receipt(
+        &self,
+        hub_id: Uuid,
+        actor: Uuid,
+        key: &str,
+    ) -> StoreResult<Option<Receipt>>;
 
     /// Writes already-sealed envelopes verbatim (same ids, positions, hub sequences, stream
     /// versions, `recorded_at` and hashes), for restore and migration.
@@ -37,7 +47,8 @@ pub trait EventStore: Send + Sync + 'static {
     /// batch would break the log: positions must continue the store's head exactly, hub
     /// sequences, `prev_hash` and stream versions must continue their hub and stream, every hash
     /// must recompute ([`crate::chain::compute_hash`]), and an idempotency key must not already
-    /// be used in its hub (except by the same append, continued from the previous batch). The
+    /// be used by its actor in its hub (except by the same append, continued from the previous
+    /// batch). The
     /// receipt of every imported keyed append is reconstructed and stored, so that idempotent
     /// retries keep working after a restore. Subscribers see imported events like appended ones.
     async fn import(&self, envelopes: Vec<Envelope>) -> StoreResult<ImportReport>;

@@ -59,7 +59,7 @@ async fn import_survives_reopen() {
         envs[2].hash
     );
     let receipt = store
-        .idempotent_receipt(hub, "k-reopen")
+        .idempotent_receipt(hub, envs[0].actor.member_id, "k-reopen")
         .await
         .expect("lookup")
         .expect("receipt");

@@ -24,6 +24,7 @@ fn req(hub: Uuid, stream: &str, n: usize, key: Option<&str>) -> AppendRequest {
         correlation_id: Uuid::now_v7(),
         causation_id: None,
         idempotency_key: key.map(str::to_string),
+        client_fingerprint: None,
         events: (0..n)
             .map(|i| NewEvent {
                 event_id: Uuid::now_v7(),

@@ -5,6 +5,7 @@ use crate::data_dir::DataDir;
 use cohub_store::EventStore;
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// Whether a store argument names PostgreSQL rather than a directory.
 pub fn is_postgres_url(s: &str) -> bool {
@@ -49,9 +50,23 @@ impl OpenedStore {
 
 /// Opens the store: PostgreSQL if `store_url` is a PostgreSQL URL, else sled in `data_dir`.
 pub async fn open(data_dir: &Path, store_url: Option<&str>) -> anyhow::Result<OpenedStore> {
+    open_with_timeout(data_dir, store_url, cohub_store_pg::DEFAULT_TIMEOUT).await
+}
+
+/// Like [`open`]; on PostgreSQL, an operation waits at most `timeout` for a database connection
+/// (and an append whose commit failed checks at most that long whether it was written).
+pub async fn open_with_timeout(
+    data_dir: &Path,
+    store_url: Option<&str>,
+    timeout: Duration,
+) -> anyhow::Result<OpenedStore> {
     match store_url {
         Some(url) if is_postgres_url(url) => {
-            let store = cohub_store_pg::PgStore::connect(url)
+            let options = cohub_store_pg::PgOptions {
+                timeout,
+                ..cohub_store_pg::PgOptions::default()
+            };
+            let store = cohub_store_pg::PgStore::open_with(url, options)
                 .await
                 .map_err(|e| anyhow::anyhow!("could not open the PostgreSQL store: {e}"))?;
             Ok(OpenedStore::Postgres(store))

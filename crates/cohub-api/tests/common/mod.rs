@@ -160,6 +160,7 @@ pub async fn append(store: &dyn EventStore, hub: Uuid, n: usize) {
             correlation_id: Uuid::now_v7(),
             causation_id: None,
             idempotency_key: None,
+            client_fingerprint: None,
             events: (0..n)
                 .map(|i| NewEvent {
                     event_id: Uuid::now_v7(),

@@ -91,6 +91,7 @@ pub async fn append_feedback(
                 correlation_id: Uuid::now_v7(),
                 causation_id: None,
                 idempotency_key: None,
+                client_fingerprint: None,
                 events,
             })
             .await

@@ -107,6 +107,7 @@ pub fn request(hub: Uuid, stream: &str, expected: ExpectedVersion, n: usize) -> 
         correlation_id: Uuid::now_v7(),
         causation_id: None,
         idempotency_key: None,
+        client_fingerprint: None,
         events: (0..n)
             .map(|i| NewEvent {
                 event_id: Uuid::now_v7(),

@@ -7,20 +7,23 @@
 //! | `stream_index` | stream id ++ `0x00` ++ version (BE)  | position (u64 BE)                  |
 //! | `streams`      | stream id                            | hub uuid (16) ++ version (u64 BE)  |
 //! | `heads`        | hub uuid (16)                        | [`ChainHead`] JSON                 |
-//! | `idempotency`  | hub uuid (16) ++ key bytes           | [`IdempotencyRecord`] JSON         |
+//! | `idempotency`  | hub (16) ++ actor (16) ++ key bytes  | [`KeyRecord`] JSON                 |
 //! | `meta`         | name                                 | value                              |
 
-use crate::envelope::{ChainHead, Receipt};
+use crate::envelope::ChainHead;
 use crate::error::{StoreError, StoreResult};
-use serde::{Deserialize, Serialize};
+use crate::idempotency::KeyRecord;
 use uuid::Uuid;
 
 /// `meta` key holding the last committed global position (u64 BE).
 pub(crate) const META_HEAD_POSITION: &[u8] = b"head_position";
 /// `meta` key holding the on-disk format version.
 pub(crate) const META_FORMAT: &[u8] = b"format";
-/// The on-disk format this code writes and reads.
-pub(crate) const FORMAT_VERSION: &[u8] = b"1";
+/// The on-disk format this code writes and reads. Format `1` keyed `idempotency` by hub and key
+/// only; opening such a store upgrades it (see `upgrade.rs`).
+pub(crate) const FORMAT_VERSION: &[u8] = b"2";
+/// The format before idempotency keys were scoped per actor.
+pub(crate) const FORMAT_HUB_SCOPED_KEYS: &[u8] = b"1";
 
 /// Handles to every tree of one store.
 #[derive(Clone)]
@@ -50,15 +53,6 @@ impl Trees {
             db,
         })
     }
-}
-
-/// What the `idempotency` tree remembers about a key: which request used it and what it got.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct IdempotencyRecord {
-    /// Fingerprint of the first request that used the key.
-    pub fingerprint: String,
-    /// The receipt that request got.
-    pub receipt: Receipt,
 }
 
 /// Maps a sled error to a backend error.
@@ -116,12 +110,19 @@ pub(crate) fn read_stream_value(bytes: &[u8]) -> StoreResult<(Uuid, u64)> {
     Ok((hub, read_u64(&bytes[16..])?))
 }
 
-/// `idempotency` key: keys are scoped per hub.
-pub(crate) fn idempotency_key(hub: Uuid, key: &str) -> Vec<u8> {
-    let mut k = Vec::with_capacity(16 + key.len());
+/// `idempotency` key: keys are scoped per hub and actor (the member who appended).
+pub(crate) fn idempotency_key(hub: Uuid, actor: Uuid, key: &str) -> Vec<u8> {
+    let mut k = Vec::with_capacity(32 + key.len());
     k.extend_from_slice(hub.as_bytes());
+    k.extend_from_slice(actor.as_bytes());
     k.extend_from_slice(key.as_bytes());
     k
+}
+
+/// Decodes an `idempotency` record.
+pub(crate) fn read_idempotency_record(bytes: &[u8]) -> StoreResult<KeyRecord> {
+    serde_json::from_slice(bytes)
+        .map_err(|e| StoreError::Corrupt(format!("bad idempotency record: {e}")))
 }
 
 /// Serialises a chain head for the `heads` tree.

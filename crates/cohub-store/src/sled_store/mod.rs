@@ -4,12 +4,14 @@
 //! sled transaction followed by one flush (group commit), and only then answers. Readers scan the
 //! trees directly (never waiting for the writer) and see only what has been flushed.
 //!
-//! Jobs: `keys` (tree layout), `writer`, `reader`, `verify`, `subscription`, [`tamper`].
+//! Jobs: `keys` (tree layout), `upgrade` (older on-disk formats), `writer`, `reader`, `verify`,
+//! `subscription`, [`tamper`].
 
 mod keys;
 mod reader;
 mod subscription;
 pub mod tamper;
+mod upgrade;
 mod verify;
 mod writer;
 
@@ -66,21 +68,7 @@ impl SledStore {
     pub fn open(dir: &Path) -> StoreResult<SledStore> {
         let db = sled::Config::new().path(dir).open().map_err(backend)?;
         let trees = Trees::open(db)?;
-        match trees.meta.get(keys::META_FORMAT).map_err(backend)? {
-            Some(v) if v.as_ref() != keys::FORMAT_VERSION => {
-                return Err(StoreError::Corrupt(format!(
-                    "unknown store format {:?}",
-                    String::from_utf8_lossy(&v)
-                )))
-            }
-            Some(_) => {}
-            None => {
-                trees
-                    .meta
-                    .insert(keys::META_FORMAT, keys::FORMAT_VERSION)
-                    .map_err(backend)?;
-            }
-        }
+        upgrade::to_current_format(&trees)?;
         let position = match trees.meta.get(keys::META_HEAD_POSITION).map_err(backend)? {
             Some(v) => read_u64(&v)?,
             None => 0,
@@ -200,8 +188,13 @@ impl EventStore for SledStore {
             .map_err(|_| StoreError::Unavailable("the writer stopped".into()))?
     }
 
-    async fn idempotent_receipt(&self, hub_id: Uuid, key: &str) -> StoreResult<Option<Receipt>> {
-        self.reader().idempotent_receipt(hub_id, key)
+    async fn idempotent_receipt(
+        &self,
+        hub_id: Uuid,
+        actor: Uuid,
+        key: &str,
+    ) -> StoreResult<Option<Receipt>> {
+        self.reader().idempotent_receipt(hub_id, actor, key)
     }
 
     async fn stream_version(&self, stream_id: &str) -> StoreResult<u64> {

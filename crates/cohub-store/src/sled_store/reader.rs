@@ -161,19 +161,23 @@ impl Reader {
         Ok(0)
     }
 
-    /// The durable first receipt for an idempotency key in a hub.
-    pub fn idempotent_receipt(&self, hub: Uuid, key: &str) -> StoreResult<Option<Receipt>> {
+    /// The durable first receipt for an idempotency key of an actor in a hub.
+    pub fn idempotent_receipt(
+        &self,
+        hub: Uuid,
+        actor: Uuid,
+        key: &str,
+    ) -> StoreResult<Option<Receipt>> {
         let durable = self.committed.durable();
         let Some(bytes) = self
             .trees
             .idempotency
-            .get(keys::idempotency_key(hub, key))
+            .get(keys::idempotency_key(hub, actor, key))
             .map_err(backend)?
         else {
             return Ok(None);
         };
-        let rec: keys::IdempotencyRecord = serde_json::from_slice(&bytes)
-            .map_err(|e| StoreError::Corrupt(format!("bad idempotency record: {e}")))?;
+        let rec = keys::read_idempotency_record(&bytes)?;
         Ok((rec.receipt.last_position <= durable).then_some(rec.receipt))
     }
 

@@ -2,13 +2,14 @@
 //! in one sled transaction followed by one flush (group commit) before answering anyone.
 
 use super::keys::{
-    self, backend, hub_key, idempotency_key, stream_key, stream_value, u64_key, IdempotencyRecord,
-    Trees,
+    self, backend, hub_key, idempotency_key, read_idempotency_record, stream_key, stream_value,
+    u64_key, Trees,
 };
 use super::reader::Reader;
 use crate::chain::{self, GENESIS_HASH};
 use crate::envelope::{AppendRequest, ChainHead, Envelope, ExpectedVersion, ImportReport, Receipt};
 use crate::error::{StoreError, StoreResult};
+use crate::idempotency::KeyRecord;
 use crate::import::{self, ImportBase};
 use chrono::{DateTime, Utc};
 use sled::transaction::{ConflictableTransactionError, TransactionError};
@@ -61,7 +62,7 @@ struct Plan<'a> {
     position: u64,
     heads: HashMap<Uuid, ChainHead>,
     streams: HashMap<String, (Uuid, u64)>,
-    idempotency: HashMap<Vec<u8>, IdempotencyRecord>,
+    idempotency: HashMap<Vec<u8>, KeyRecord>,
     envelopes: Vec<Envelope>,
     recorded_at: DateTime<Utc>,
 }
@@ -184,10 +185,19 @@ impl Writer {
                 }
             }
             Err(err) => {
-                let msg = err.to_string();
+                // A failed flush leaves the batch committed in memory but maybe not on disk:
+                // its appends may or may not survive, so their outcome is unknown.
+                let unknown = matches!(err, StoreError::OutcomeUnknown(_));
+                let msg = match err {
+                    StoreError::OutcomeUnknown(m) | StoreError::Backend(m) => m,
+                    other => other.to_string(),
+                };
                 for ((_, reply), outcome) in batch.into_iter().zip(outcomes) {
                     let _ = reply.send(match outcome {
                         Outcome::Done(r) => r,
+                        Outcome::Staged(_) if unknown => {
+                            Err(StoreError::OutcomeUnknown(msg.clone()))
+                        }
                         Outcome::Staged(_) => Err(StoreError::Backend(msg.clone())),
                     });
                 }
@@ -209,18 +219,10 @@ impl Writer {
         }
         let plan = import::plan(&*self, envelopes)?;
         let report = plan.report();
-        let idempotency: HashMap<Vec<u8>, IdempotencyRecord> = plan
+        let idempotency: HashMap<Vec<u8>, KeyRecord> = plan
             .idempotency
             .iter()
-            .map(|((hub, key), (fingerprint, receipt))| {
-                (
-                    idempotency_key(*hub, key),
-                    IdempotencyRecord {
-                        fingerprint: fingerprint.clone(),
-                        receipt: receipt.clone(),
-                    },
-                )
-            })
+            .map(|((hub, actor, key), record)| (idempotency_key(*hub, *actor, key), record.clone()))
             .collect();
         self.write(
             plan.position,
@@ -241,13 +243,14 @@ impl Writer {
         Ok(report)
     }
 
-    /// One transaction across the trees, then one flush.
+    /// One transaction across the trees, then one flush. A failed flush is `OutcomeUnknown`
+    /// (the transaction went through in memory, but may not be on disk) and poisons the writer.
     fn write(
         &mut self,
         position: u64,
         heads: &HashMap<Uuid, ChainHead>,
         streams: &HashMap<String, (Uuid, u64)>,
-        idempotency: &HashMap<Vec<u8>, IdempotencyRecord>,
+        idempotency: &HashMap<Vec<u8>, KeyRecord>,
         envelopes: &[Envelope],
     ) -> StoreResult<()> {
         let mut events = sled::Batch::default();
@@ -309,7 +312,7 @@ impl Writer {
             let why = format!("flushing the log failed: {e}; the store must be reopened");
             tracing::error!("{why}");
             self.poisoned = Some(why.clone());
-            return Err(StoreError::Backend(why));
+            return Err(StoreError::OutcomeUnknown(why));
         }
         Ok(())
     }
@@ -338,9 +341,9 @@ impl Plan<'_> {
         let fingerprint = fingerprint(req);
         let idem_key = match &req.idempotency_key {
             Some(key) => {
-                let k = idempotency_key(req.hub_id, key);
+                let k = idempotency_key(req.hub_id, req.actor.member_id, key);
                 if let Some(rec) = self.idempotency_record(&k)? {
-                    if crate::idempotency::fingerprint_matches(&rec.fingerprint, req) {
+                    if rec.repeated_by(req) {
                         return Ok(rec.receipt);
                     }
                     return Err(StoreError::IdempotencyMismatch { key: key.clone() });
@@ -390,6 +393,7 @@ impl Plan<'_> {
                 correlation_id: req.correlation_id,
                 causation_id: req.causation_id,
                 idempotency_key: req.idempotency_key.clone(),
+                client_fingerprint: req.client_fingerprint.clone(),
                 event_type: ev.event_type.clone(),
                 schema_version: ev.schema_version,
                 payload: ev.payload.clone(),
@@ -417,8 +421,9 @@ impl Plan<'_> {
         if let Some(k) = idem_key {
             self.idempotency.insert(
                 k,
-                IdempotencyRecord {
+                KeyRecord {
                     fingerprint,
+                    client_fingerprint: req.client_fingerprint.clone(),
                     receipt: receipt.clone(),
                 },
             );
@@ -448,14 +453,12 @@ impl Plan<'_> {
         }
     }
 
-    fn idempotency_record(&self, key: &[u8]) -> StoreResult<Option<IdempotencyRecord>> {
+    fn idempotency_record(&self, key: &[u8]) -> StoreResult<Option<KeyRecord>> {
         if let Some(r) = self.idempotency.get(key) {
             return Ok(Some(r.clone()));
         }
         match self.w.trees.idempotency.get(key).map_err(backend)? {
-            Some(v) => serde_json::from_slice(&v)
-                .map(Some)
-                .map_err(|e| StoreError::Corrupt(format!("bad idempotency record: {e}"))),
+            Some(v) => read_idempotency_record(&v).map(Some),
             None => Ok(None),
         }
     }
@@ -486,18 +489,14 @@ impl ImportBase for Writer {
         }
     }
 
-    fn idempotency(&self, hub: Uuid, key: &str) -> StoreResult<Option<(String, Receipt)>> {
+    fn idempotency(&self, hub: Uuid, actor: Uuid, key: &str) -> StoreResult<Option<KeyRecord>> {
         match self
             .trees
             .idempotency
-            .get(idempotency_key(hub, key))
+            .get(idempotency_key(hub, actor, key))
             .map_err(backend)?
         {
-            Some(v) => {
-                let rec: IdempotencyRecord = serde_json::from_slice(&v)
-                    .map_err(|e| StoreError::Corrupt(format!("bad idempotency record: {e}")))?;
-                Ok(Some((rec.fingerprint, rec.receipt)))
-            }
+            Some(v) => read_idempotency_record(&v).map(Some),
             None => Ok(None),
         }
     }

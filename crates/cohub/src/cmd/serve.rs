@@ -27,6 +27,17 @@ pub struct Args {
         value_name = "POSTGRES_URL"
     )]
     store_url: Option<String>,
+    /// With PostgreSQL: the longest a request waits for the database, in seconds. While the
+    /// database is unreachable, writes answer UNAVAILABLE (with a retry hint) after this long;
+    /// a write whose commit failed is checked this long before it answers OUTCOME_UNKNOWN.
+    #[arg(
+        long,
+        env = "COHUB_STORE_TIMEOUT",
+        value_name = "SECONDS",
+        default_value = "2",
+        value_parser = parse_seconds
+    )]
+    store_timeout: Duration,
     /// Load DOMAIN.md's Black Country example hub if the store does not have it yet, and print
     /// a ready-made token for each demo person.
     #[arg(long)]
@@ -58,6 +69,16 @@ pub struct Args {
     no_rate_limit: bool,
 }
 
+/// Parses a positive number of seconds (fractions allowed, at most an hour).
+fn parse_seconds(s: &str) -> Result<Duration, String> {
+    match s.trim().parse::<f64>() {
+        Ok(secs) if secs > 0.0 && secs <= 3600.0 => Ok(Duration::from_secs_f64(secs)),
+        _ => Err(format!(
+            "{s:?} is not a number of seconds between 0 and 3600 (e.g. 2 or 0.5)"
+        )),
+    }
+}
+
 /// Resolves on Ctrl-C or SIGTERM.
 async fn shutdown_signal() {
     let ctrl_c = async {
@@ -81,7 +102,9 @@ async fn shutdown_signal() {
 /// projections and closes the store.
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     std::fs::create_dir_all(&args.data)?;
-    let opened = store_select::open(&args.data, args.store_url.as_deref()).await?;
+    let opened =
+        store_select::open_with_timeout(&args.data, args.store_url.as_deref(), args.store_timeout)
+            .await?;
     let store = opened.shared();
 
     let demo_written = if args.demo {

@@ -1,6 +1,8 @@
 //! Mutations: one per domain command. The actor is always the bearer token's member (never a
-//! field of the input). Each takes an optional `idempotencyKey` (a retry with the same key in
-//! the same hub returns the first receipt and appends nothing) and `expectedVersion` (the
+//! field of the input). Each takes an optional `idempotencyKey`, scoped to the hub and the
+//! caller: the same mutation with the same arguments and key again returns the first receipt
+//! (`replayed: true`) and appends nothing, and the same key with another mutation or other
+//! arguments is `IDEMPOTENCY_KEY_REUSED` (nothing appended). It also takes `expectedVersion` (the
 //! stream version the client decided at: if the stream moved on, the answer is `CONFLICT`;
 //! without it the server decides against the latest state). Each answers with the changed
 //! object read back from the read models after they folded the command's events in (read your
@@ -81,11 +83,16 @@ pub async fn execute(
             ));
         }
     }
+    let fingerprint = match &idempotency_key {
+        Some(_) => Some(request_fingerprint(ctx, auth.member_id)?),
+        None => None,
+    };
     let outcome = commands(ctx)?
         .execute(Submission {
             actor: MemberId::from_uuid(auth.member_id),
             command: command.into(),
             idempotency_key,
+            fingerprint,
             expected_version,
             correlation_id: None,
         })
@@ -98,6 +105,30 @@ pub async fn execute(
         raw: outcome.receipt,
         model,
     })
+}
+
+/// The fingerprint of the mutation as the client sent it: the field's name and its arguments
+/// (variables filled in), by the caller. A retry sends the same; new ids the server makes for
+/// absent ones do not enter into it.
+fn request_fingerprint(ctx: &Context<'_>, actor: uuid::Uuid) -> Result<String, ApiError> {
+    let field = ctx.field();
+    let arguments = field
+        .arguments()
+        .map_err(|e| ApiError::Validation(e.message))?;
+    let input: serde_json::Map<String, serde_json::Value> = arguments
+        .into_iter()
+        .map(|(name, value)| {
+            let value = value
+                .into_json()
+                .map_err(|e| ApiError::Validation(format!("an argument is not JSON: {e}")))?;
+            Ok((name.to_string(), value))
+        })
+        .collect::<Result<_, ApiError>>()?;
+    Ok(cohub_store::idempotency::client_fingerprint(
+        field.name(),
+        &serde_json::Value::Object(input),
+        actor,
+    ))
 }
 
 /// The id given, or a fresh time-ordered (v7) one.
