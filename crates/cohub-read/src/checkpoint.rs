@@ -17,7 +17,8 @@ use crate::model::ReadModel;
 pub const CHECKPOINT_FILE: &str = "checkpoint.json";
 
 /// The format version this build writes and reads.
-pub const CHECKPOINT_FORMAT: u32 = 1;
+/// (2: distribution views keep the domain's state, the idea's lapse and ended rounds.)
+pub const CHECKPOINT_FORMAT: u32 = 2;
 
 /// A persisted read model.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -8,7 +8,8 @@
 //! - a perspective: an acknowledgement with a note, or a revision of the problem after it;
 //! - an idea: feedback or a recorded decision;
 //! - feedback: the author's response;
-//! - an objection: an amendment or variation of the distribution after it, or its withdrawal.
+//! - an objection: the distribution's proposer's answer, an amendment or variation of the
+//!   distribution after it, its withdrawal, or its round closed without agreement or abandoned.
 
 use chrono::{DateTime, Utc};
 use cohub_domain::text::PlainText;
@@ -53,6 +54,12 @@ pub enum AnswerKind {
     Amendment,
     /// The distribution was withdrawn.
     Withdrawal,
+    /// The distribution's proposer answered the objection in words.
+    Answer,
+    /// A facilitator closed the round without agreement.
+    Closure,
+    /// The variation was abandoned.
+    Abandonment,
 }
 
 /// The first answer to a contribution.
