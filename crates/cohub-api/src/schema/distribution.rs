@@ -102,7 +102,8 @@ impl Distribution {
     async fn proposed(&self) -> Attribution {
         self.scope.attribution(&self.view().proposed)
     }
-    /// The latest version.
+    /// The latest version written. After an abandoned or closed variation that is the
+    /// variation; `inForce` and `openVersion` say which version holds and which is open.
     async fn current(&self) -> DistributionVersion {
         self.version_of(self.view().latest())
     }
