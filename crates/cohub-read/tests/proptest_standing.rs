@@ -7,7 +7,6 @@
 //! missing, the lapse; its status filter finds each distribution under its status; its
 //! consent and objection lists mark as standing exactly the positions the domain counts.
 
-#[allow(unused_imports)]
 #[path = "../../cohub-domain/tests/proptest_gen/mod.rs"]
 mod proptest_gen;
 
