@@ -45,6 +45,7 @@ const REVISE: Expect = Expect::Deny("RULE", Some("nobody_revises_anothers_words"
 const SELF: Expect = Expect::Deny("RULE", Some("no_self_acknowledgement"));
 const PARTY: Expect = Expect::Deny("RULE", Some("only_authorised_party_member"));
 const CHAMP: Expect = Expect::Deny("RULE", Some("only_champions_speak_for_residents"));
+const NF: Expect = Expect::Deny("NOT_FOUND", None);
 
 /// The kinds of actor: the table's columns, in order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -151,6 +152,10 @@ enum Op {
     CloseAgreement,
     WithdrawDistribution,
     StartVariationRound,
+    AnswerObjection,
+    WithdrawObjection,
+    CloseWithoutAgreement,
+    AbandonVariation,
     /// Signs the hub's chain head with the server's checkpoint key (appends nothing).
     SignCheckpoint,
 }
@@ -194,6 +199,10 @@ impl Op {
             Op::CloseAgreement => "closeAgreement",
             Op::WithdrawDistribution => "withdrawDistribution",
             Op::StartVariationRound => "startVariationRound",
+            Op::AnswerObjection => "answerObjection",
+            Op::WithdrawObjection => "withdrawObjection",
+            Op::CloseWithoutAgreement => "closeWithoutAgreement",
+            Op::AbandonVariation => "abandonVariation",
             Op::SignCheckpoint => "signCheckpoint",
         }
     }
@@ -270,6 +279,15 @@ const MATRIX: &[Row] = &[
     row(WithdrawDistribution, Others,          [OK,    FB,    FB,    FB,    FB,    FB,    FB,    FB,    INACT, INACT, FB,    FB,    UN,   UN,   UN,   UN]),
     row(StartVariationRound, Own,              [OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK,    INACT, INACT, FB,    FB,    UN,   UN,   UN,   UN]),
     row(StartVariationRound, Others,           [OK,    FB,    OK,    OK,    FB,    OK,    FB,    FB,    INACT, INACT, FB,    FB,    UN,   UN,   UN,   UN]),
+    // Own: the actor proposed the distribution, another organisation objected.
+    row(AnswerObjection, Own,                  [OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK,    INACT, INACT, FB,    FB,    UN,   UN,   UN,   UN]),
+    row(AnswerObjection, Others,               [FB,    FB,    FB,    FB,    FB,    FB,    FB,    FB,    INACT, INACT, FB,    FB,    UN,   UN,   UN,   UN]),
+    // Own: the actor's own objection (members who cannot object have none to withdraw).
+    row(WithdrawObjection, Own,                [OK,    NF,    OK,    OK,    NF,    OK,    NF,    OK,    INACT, INACT, FB,    FB,    UN,   UN,   UN,   UN]),
+    row(WithdrawObjection, Others,             [NF,    NF,    NF,    NF,    NF,    NF,    NF,    NF,    INACT, INACT, FB,    FB,    UN,   UN,   UN,   UN]),
+    row(CloseWithoutAgreement, Others,         [OK,    FB,    FB,    FB,    FB,    FB,    FB,    FB,    INACT, INACT, FB,    FB,    UN,   UN,   UN,   UN]),
+    row(AbandonVariation, Own,                 [OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK,    INACT, INACT, FB,    FB,    UN,   UN,   UN,   UN]),
+    row(AbandonVariation, Others,              [OK,    FB,    OK,    OK,    FB,    OK,    FB,    FB,    INACT, INACT, FB,    FB,    UN,   UN,   UN,   UN]),
     row(SignCheckpoint, Others,                [OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK,    FB,    FB,    FB,    UN,   UN,   UN,   UN]),
 ];
 
@@ -655,6 +673,54 @@ impl World {
                 self.consent_all(d).await?;
                 json!({ "distributionId": d, "terms": terms(n + 2000), "rationale": pt("Year two.") })
             }
+            AnswerObjection => {
+                let d = self.distribute(&owner).await?;
+                let objector = self.helper(Helper::DistributionProposer).to_string();
+                self.setup(
+                    "objectToDistribution",
+                    json!({ "distributionId": d, "version": 1, "reason": pt("The app is left out.") }),
+                    &objector,
+                )
+                .await?;
+                json!({ "distributionId": d, "version": 1, "organisationId": ex::ORG_BLOOMMIND.uuid(),
+                        "answer": pt("The app joins in year two.") })
+            }
+            WithdrawObjection => {
+                let proposer = self.helper(Helper::DistributionProposer).to_string();
+                let d = self.distribute(&proposer).await?;
+                // The owner's own objection, where the owner may object at all (a champion or
+                // a plain member may not, and then has none to withdraw).
+                let _ = self
+                    .send(
+                        "objectToDistribution",
+                        &json!({ "distributionId": d, "version": 1, "reason": pt("Not yet.") }),
+                        Some(&owner),
+                    )
+                    .await?;
+                json!({ "distributionId": d, "version": 1, "note": pt("We talked it through.") })
+            }
+            CloseWithoutAgreement => {
+                let d = self.distribute(&owner).await?;
+                let objector = self.helper(Helper::DistributionProposer).to_string();
+                self.setup(
+                    "objectToDistribution",
+                    json!({ "distributionId": d, "version": 1, "reason": pt("The app is left out.") }),
+                    &objector,
+                )
+                .await?;
+                json!({ "distributionId": d, "version": 1, "reason": pt("No way through.") })
+            }
+            AbandonVariation => {
+                let d = self.distribute(&owner).await?;
+                self.consent_all(d).await?;
+                self.setup(
+                    "startVariationRound",
+                    json!({ "distributionId": d, "terms": terms(n + 3000), "rationale": pt("Year two.") }),
+                    &owner,
+                )
+                .await?;
+                json!({ "distributionId": d, "reason": pt("Year two is not funded.") })
+            }
             SignCheckpoint => json!(hub),
         };
         Ok(Target { input })
@@ -679,7 +745,11 @@ impl World {
             | ObjectToDistribution
             | CloseAgreement
             | WithdrawDistribution
-            | StartVariationRound => Helper::DistributionProposer,
+            | StartVariationRound
+            | AnswerObjection
+            | WithdrawObjection
+            | CloseWithoutAgreement
+            | AbandonVariation => Helper::DistributionProposer,
             _ => Helper::Framer,
         };
         self.helper(helper).to_string()
@@ -825,6 +895,7 @@ fn short(outcome: &str) -> String {
         "OK" => "ok".into(),
         "UNAUTHENTICATED" => "unauth".into(),
         "FORBIDDEN" => "forbid".into(),
+        "NOT_FOUND" => "notfound".into(),
         o if o.starts_with("RULE:") => {
             let rule = &o[5..];
             match rule {

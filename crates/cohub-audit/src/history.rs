@@ -24,7 +24,8 @@ pub enum Subject {
     Problem(ProblemId),
     /// One idea's events (versions, supports, feedback, decisions).
     Idea(IdeaId),
-    /// One distribution's events (versions, consents, objections, agreements).
+    /// One distribution's events (versions, consents, objections with their answers and
+    /// withdrawals, agreements, rounds closed or abandoned).
     Distribution(DistributionId),
 }
 

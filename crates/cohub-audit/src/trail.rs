@@ -2,10 +2,12 @@
 //! decision, computed from the read model alone.
 //!
 //! For a distribution: every version (author, organisation, when, rationale, parties and
-//! terms), who consented or objected to which version and why, which consents an amendment
-//! voided (and by which version), each agreement, the decisions recorded on its idea (the
-//! options and preferences considered there), and the deliberation time from the proposal to
-//! the agreement beside the hub's minimum in force when it was agreed.
+//! terms), who consented or objected to which version and why (with the proposer's answer
+//! and the objection's withdrawal beside it, and whether each position still stands), which
+//! consents an amendment voided (and by which version), each agreement, the version in force,
+//! rounds that ended without agreement, the idea's lapse, the decisions recorded on its idea
+//! (the options and preferences considered there), and the deliberation time from the proposal
+//! to the agreement beside the hub's minimum in force when it was agreed.
 //!
 //! For an idea: every version, supports, feedback with responses, each recorded decision with
 //! its options, stated preferences and rationale, and the deliberation time beside the hub's
@@ -14,7 +16,7 @@
 //! Both end with `steps`: the subject's whole history, in order, in plain words.
 
 use chrono::{DateTime, Utc};
-use cohub_domain::distribution::{Terms, VersionKind};
+use cohub_domain::distribution::{LapseCause, RoundEndingKind, Terms, VersionKind};
 use cohub_domain::idea::{IdeaOutcome, OnBehalfOf};
 use cohub_domain::text::PlainText;
 use cohub_domain::{DistributionId, HubId, IdeaId, ProblemId};
@@ -104,6 +106,8 @@ pub struct TrailConsent {
     pub recorded: Attributed,
     /// The amendment that voided it, if one did.
     pub voided: Option<TrailVoiding>,
+    /// Whether it still stands (not voided, not replaced by a later objection).
+    pub standing: bool,
 }
 
 /// How an objection was answered.
@@ -126,8 +130,39 @@ pub struct TrailObjection {
     pub reason: PlainText,
     /// Who objected for it, when.
     pub recorded: Attributed,
-    /// The first answer to it (a new version, a withdrawal), if any.
+    /// The first answer to it (the proposer's answer, a new version, a withdrawal, the
+    /// round's closing or abandonment), if any.
     pub answered: Option<TrailAnswer>,
+    /// The distribution's proposer's answer in words, if given.
+    pub answer: Option<(PlainText, Attributed)>,
+    /// Its withdrawal by its organisation (an optional note, who, when), if withdrawn.
+    pub withdrawn: Option<(Option<PlainText>, Attributed)>,
+    /// Whether it still stands (not withdrawn, not replaced by a later consent).
+    pub standing: bool,
+}
+
+/// A round that ended without agreement.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrailRoundEnding {
+    /// The version that was open.
+    pub version: u32,
+    /// Abandoned or closed without agreement.
+    pub kind: RoundEndingKind,
+    /// Why.
+    pub reason: PlainText,
+    /// Who ended it, when.
+    pub recorded: Attributed,
+}
+
+/// The idea's withdrawal or decline, which lapsed the distribution's open round.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrailLapse {
+    /// Withdrawn or declined.
+    pub cause: LapseCause,
+    /// The idea's withdrawal reason, or the decline decision's rationale.
+    pub reason: PlainText,
+    /// Who withdrew or declined the idea, when.
+    pub recorded: Attributed,
 }
 
 /// One version of the subject.
@@ -237,8 +272,15 @@ pub struct DecisionTrail {
     pub problem_id: ProblemId,
     /// The idea's latest title.
     pub title: PlainText,
-    /// The status, snake_case (`agreed`, `proposed`, `withdrawn`; `shortlisted`, `declined`).
+    /// The status, snake_case (`proposed`, `agreed`, `withdrawn`, `closed_without_agreement`,
+    /// `lapsed`; `shortlisted`, `declined`).
     pub status: String,
+    /// A distribution's agreed version in force, if any.
+    pub in_force: Option<u32>,
+    /// A distribution's rounds that ended without agreement, in order.
+    pub round_endings: Vec<TrailRoundEnding>,
+    /// A distribution's lapse: its idea's withdrawal or decline, if that happened.
+    pub lapse: Option<TrailLapse>,
     /// Whether the subject reached an agreement or a decision.
     pub decided: bool,
     /// Who proposed it, for which organisation, when.
@@ -353,6 +395,7 @@ fn distribution_trail(model: &ReadModel, id: DistributionId) -> Result<DecisionT
                 by_version: v.by_version,
                 recorded: at(&v.recorded),
             }),
+            standing: d.is_standing(c.record),
         })
         .collect();
     let objections: Vec<TrailObjection> = d
@@ -367,6 +410,15 @@ fn distribution_trail(model: &ReadModel, id: DistributionId) -> Result<DecisionT
                 kind: snake(&a.kind),
                 recorded: at(&a.recorded),
             }),
+            answer: o
+                .answer
+                .as_ref()
+                .map(|a| (a.answer.clone(), at(&a.recorded))),
+            withdrawn: o
+                .withdrawal
+                .as_ref()
+                .map(|w| (w.note.clone(), at(&w.recorded))),
+            standing: d.is_standing(o.record),
         })
         .collect();
     let agreements: Vec<TrailAgreement> = d
@@ -429,7 +481,23 @@ fn distribution_trail(model: &ReadModel, id: DistributionId) -> Result<DecisionT
         idea_id: d.idea_id,
         problem_id: idea.problem_id,
         title,
-        status: snake(&d.status),
+        status: snake(&d.status()),
+        in_force: d.standing().in_force,
+        round_endings: d
+            .round_endings
+            .iter()
+            .map(|e| TrailRoundEnding {
+                version: e.version,
+                kind: e.kind,
+                reason: e.reason.clone(),
+                recorded: at(&e.recorded),
+            })
+            .collect(),
+        lapse: d.lapse.as_ref().map(|l| TrailLapse {
+            cause: l.lapse.cause,
+            reason: l.lapse.reason.clone(),
+            recorded: at(&l.recorded),
+        }),
         decided: agreement.is_some(),
         proposed: at(&d.proposed),
         on_behalf_of: None,
@@ -500,6 +568,9 @@ fn idea_trail(model: &ReadModel, id: IdeaId) -> Result<DecisionTrail, AuditError
         problem_id: idea.problem_id,
         title: idea.latest().title.clone(),
         status: snake(&idea.status),
+        in_force: None,
+        round_endings: Vec::new(),
+        lapse: None,
         decided: last.is_some(),
         proposed: at(&idea.proposed),
         on_behalf_of: idea.on_behalf_of.clone(),

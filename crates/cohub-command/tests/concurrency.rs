@@ -207,7 +207,7 @@ async fn racing_amendments_and_consents_never_count_a_voided_consent() {
                 };
                 tokio::time::sleep(Duration::from_micros(pause)).await;
                 let terms = terms_variant(offset + attempts);
-                let status = {
+                let open = {
                     let mut world = cohub_domain::World::new();
                     for e in store
                         .read_stream(&DISTRIBUTION.stream_id(), 0)
@@ -216,9 +216,10 @@ async fn racing_amendments_and_consents_never_count_a_voided_consent() {
                     {
                         world.apply(&decode(&e).unwrap());
                     }
-                    world.distributions[&DISTRIBUTION].status
+                    world.distributions[&DISTRIBUTION].open_version()
                 };
-                let command = if status == cohub_domain::distribution::DistributionStatus::Agreed {
+                // Nothing open: the latest version is agreed, so vary it; otherwise amend.
+                let command = if open.is_none() {
                     DistributionCommand::StartVariationRound {
                         distribution_id: DISTRIBUTION,
                         terms,
@@ -334,6 +335,9 @@ async fn racing_amendments_and_consents_never_count_a_voided_consent() {
                 assert!(objections.is_empty(), "agreed over a standing objection");
             }
             DistributionEvent::DistributionWithdrawn(_) => panic!("nobody withdrew"),
+            other => {
+                panic!("nobody answered, withdrew an objection, closed or abandoned: {other:?}")
+            }
         }
     }
     println!(

@@ -46,6 +46,12 @@ pub enum AnswerKind {
     Amendment,
     /// The distribution was withdrawn.
     Withdrawal,
+    /// The distribution's proposer answered the objection in words.
+    Answer,
+    /// A facilitator closed the round without agreement.
+    Closure,
+    /// The variation was abandoned.
+    Abandonment,
 }
 
 /// A contribution to a problem or an idea, by its ids.

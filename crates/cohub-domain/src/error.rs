@@ -44,7 +44,8 @@ pub enum Rule {
     OnlyAuthorisedPartyMember,
     /// Agreement needs every party's consent to the latest version.
     AgreementNeedsEveryPartyOnLatestVersion,
-    /// An open objection on the latest version blocks agreement until an amendment.
+    /// A standing objection on the open version blocks agreement until its organisation
+    /// withdraws it or a new version is written (an answer does not lift it).
     OpenObjectionBlocksAgreement,
     /// A withdrawn distribution takes no more changes.
     DistributionWithdrawn,
@@ -52,6 +53,16 @@ pub enum Rule {
     AgreedDistributionVariesOnlyByNewRound,
     /// A variation round can start only after an agreement.
     NothingAgreedToVary,
+    /// A round a facilitator closed without agreement takes no more changes.
+    DistributionClosed,
+    /// The idea was withdrawn or declined, so the distribution's rounds lapsed: no more
+    /// consents, objections, agreement or new rounds.
+    DistributionLapsed,
+    /// A round whose every party consented, with no objection standing, can still agree: a
+    /// facilitator cannot close it without agreement.
+    RoundCanStillAgree,
+    /// There is no open variation round to abandon.
+    NoVariationOpen,
 }
 
 impl Rule {
@@ -86,6 +97,10 @@ impl Rule {
                 "agreed_distribution_varies_only_by_new_round"
             }
             Rule::NothingAgreedToVary => "nothing_agreed_to_vary",
+            Rule::DistributionClosed => "distribution_closed",
+            Rule::DistributionLapsed => "distribution_lapsed",
+            Rule::RoundCanStillAgree => "round_can_still_agree",
+            Rule::NoVariationOpen => "no_variation_open",
         }
     }
 }

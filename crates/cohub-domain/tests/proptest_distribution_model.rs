@@ -1,12 +1,14 @@
-//! Power sharing, checked against a model: random interleavings of consents, objections,
-//! amendments, agreements and variation rounds on the example's distribution, by every lead,
-//! the facilitator and members who may not speak for anyone, naming random versions.
+//! Power sharing, checked against a model: random interleavings of consents, objections (and
+//! their answers and withdrawals), amendments, agreements, closings without agreement and
+//! variation rounds (and their abandonment) on the example's distribution, by every lead, the
+//! facilitator and members who may not speak for anyone, naming random versions.
 //!
-//! The model is the rule of DOMAIN.md in a dozen lines: an amendment voids every consent; a
-//! consent or objection counts only for the version it names, and only if that is the latest;
-//! the distribution is agreed exactly when every party of the latest version has consented to
-//! that version and no objection stands on it. The domain must agree with the model after every
-//! step, and never count a consent to a voided version.
+//! The model is the rule of DOMAIN.md in a few dozen lines: an amendment voids every consent; a
+//! consent or objection counts only for the version it names, and only if that is the open
+//! one; the distribution is agreed exactly when every party of the open version has consented
+//! to that version and no objection stands on it; only the objector's organisation lifts an
+//! objection (an answer does not); the agreed version stays in force while a variation is
+//! discussed, abandoned or closed. The domain must agree with the model after every step.
 
 mod proptest_gen;
 
@@ -26,6 +28,10 @@ enum Op {
     Close(u32),
     Vary(Terms),
     Withdraw,
+    Answer(OrganisationId, u32),
+    WithdrawObjection(u32),
+    CloseWithoutAgreement(u32),
+    Abandon,
 }
 
 fn op() -> impl Strategy<Value = (MemberId, Op)> {
@@ -40,6 +46,15 @@ fn op() -> impl Strategy<Value = (MemberId, Op)> {
         CHAMPION,
         NURSE,
     ];
+    let orgs = vec![
+        ORG_GLUCOLINK,
+        ORG_HOUSING,
+        ORG_MOSQUE,
+        ORG_ICB,
+        ORG_CARERS,
+        ORG_BLOOMMIND,
+        ORG_PUBLIC_HEALTH,
+    ];
     let valid_terms = prop_oneof![Just(terms_v1()), Just(terms_v2()), terms()];
     let v = prop_oneof![6 => 1u32..5, 1 => Just(0u32), 1 => any::<u32>()];
     (
@@ -48,9 +63,13 @@ fn op() -> impl Strategy<Value = (MemberId, Op)> {
             10 => v.clone().prop_map(Op::Consent),
             3 => v.clone().prop_map(Op::Object),
             3 => valid_terms.clone().prop_map(Op::Amend),
-            2 => v.prop_map(Op::Close),
+            2 => v.clone().prop_map(Op::Close),
             2 => valid_terms.prop_map(Op::Vary),
             1 => Just(Op::Withdraw),
+            2 => (prop::sample::select(orgs), v.clone()).prop_map(|(o, v)| Op::Answer(o, v)),
+            3 => v.clone().prop_map(Op::WithdrawObjection),
+            1 => v.prop_map(Op::CloseWithoutAgreement),
+            1 => Just(Op::Abandon),
         ],
     )
 }
@@ -86,17 +105,41 @@ fn command(op: &Op) -> DomainCommand {
             distribution_id,
             reason: why,
         },
+        Op::Answer(organisation_id, version) => DistributionCommand::AnswerObjection {
+            distribution_id,
+            version,
+            organisation_id,
+            answer: why,
+        },
+        Op::WithdrawObjection(version) => DistributionCommand::WithdrawObjection {
+            distribution_id,
+            version,
+            note: None,
+        },
+        Op::CloseWithoutAgreement(version) => DistributionCommand::CloseWithoutAgreement {
+            distribution_id,
+            version,
+            reason: why,
+        },
+        Op::Abandon => DistributionCommand::AbandonVariation {
+            distribution_id,
+            reason: why,
+        },
     }
     .into()
 }
 
-/// The rule, as a model: per organisation, its standing position on the latest version.
-#[derive(Debug, Default)]
+/// The rule, as a model: per organisation, its standing position on the latest version
+/// (true = consented, false = objected; a withdrawn objection leaves none), whether a round is
+/// open, and which version is in force.
+#[derive(Debug, Default, Clone, PartialEq)]
 struct Model {
     latest: u32,
     parties: Vec<OrganisationId>,
-    positions: BTreeMap<OrganisationId, bool>, // true = consented, false = objected
+    positions: BTreeMap<OrganisationId, bool>,
     status: Option<DistributionStatus>,
+    open: bool,
+    in_force: Option<u32>,
 }
 
 impl Model {
@@ -109,9 +152,12 @@ impl Model {
             positions: d
                 .positions_on(latest)
                 .into_iter()
+                .filter(|(_, p)| p.holds())
                 .map(|(o, p)| (o, matches!(p.position, Position::Consented)))
                 .collect(),
             status: Some(d.status),
+            open: d.open_version().is_some(),
+            in_force: d.in_force(),
         }
     }
 
@@ -120,6 +166,22 @@ impl Model {
             .iter()
             .all(|p| self.positions.get(p) == Some(&true))
             && !self.positions.values().any(|c| !c)
+    }
+
+    fn agree_if_due(&mut self) {
+        if self.agreeable() {
+            self.status = Some(DistributionStatus::Agreed);
+            self.in_force = Some(self.latest);
+            self.open = false;
+        }
+    }
+
+    fn new_version(&mut self, world: &World) {
+        let d = &world.distributions[&DISTRIBUTION];
+        self.latest += 1;
+        self.parties = d.latest().unwrap().terms.parties.clone();
+        self.positions.clear();
+        self.open = true;
     }
 }
 
@@ -155,15 +217,19 @@ proptest! {
             let now = snap.at + Duration::minutes(i as i64 + 1);
             let cmd = command(op);
             let before = Model::from_world(&world);
+            let d_before = world.distributions[&DISTRIBUTION].clone();
             let accepted = decide_and_check(&mut world, *actor, &cmd, now)?;
             let d = world.distributions[&DISTRIBUTION].clone();
-            let open = before.status == Some(DistributionStatus::Proposed);
+            let open = before.open;
             let member = world.hubs[&HUB].members.get(actor);
             let speaks = member.is_some_and(|m| {
                 matches!(m.role, Role::Lead | Role::Facilitator)
                     && m.status == cohub_domain::hub::MemberStatus::Active
             });
             let org = org_of(&world, *actor);
+            let may_change = *actor == FIRM_LEAD
+                || *actor == FACILITATOR
+                || (speaks && before.parties.contains(&org));
             match op {
                 Op::Consent(v) => {
                     let expected = open && *v == before.latest && speaks
@@ -174,9 +240,7 @@ proptest! {
                         model.positions.insert(org, true);
                         // Deliberation time is zero in these snapshots: the consent that
                         // completes the set agrees the distribution at once.
-                        if model.agreeable() {
-                            model.status = Some(DistributionStatus::Agreed);
-                        }
+                        model.agree_if_due();
                     }
                 }
                 Op::Object(v) => {
@@ -187,54 +251,93 @@ proptest! {
                         model.positions.insert(org, false);
                     }
                 }
+                Op::Answer(o, v) => {
+                    let objection = d_before.current_position(*o, before.latest);
+                    let unanswered_other = objection.is_some_and(|p| {
+                        p.by != *actor && p.answer.is_none()
+                    });
+                    let expected = open && *v == before.latest && *actor == FIRM_LEAD
+                        && before.positions.get(o) == Some(&false)
+                        && unanswered_other;
+                    prop_assert_eq!(accepted, expected, "answer to {}'s objection to v{} by {}", o, v, actor);
+                }
+                Op::WithdrawObjection(v) => {
+                    let expected = open && *v == before.latest && speaks
+                        && before.positions.get(&org) == Some(&false);
+                    prop_assert_eq!(accepted, expected, "withdrawal of an objection to v{} by {}", v, actor);
+                    if accepted {
+                        model.positions.remove(&org);
+                        model.agree_if_due();
+                    }
+                }
                 Op::Amend(_) => {
                     if accepted {
                         prop_assert!(open);
-                        model.latest += 1;
-                        model.parties = d.latest().unwrap().terms.parties.clone();
-                        model.positions.clear();
+                        model.new_version(&world);
                     }
                 }
                 Op::Vary(_) => {
                     if accepted {
                         prop_assert_eq!(before.status, Some(DistributionStatus::Agreed));
-                        model.latest += 1;
-                        model.parties = d.latest().unwrap().terms.parties.clone();
-                        model.positions.clear();
-                        model.status = Some(DistributionStatus::Proposed);
+                        prop_assert!(!open);
+                        model.new_version(&world);
                     }
                 }
                 Op::Close(v) => {
                     let expected = open && *v == before.latest && before.agreeable();
                     prop_assert_eq!(accepted, expected, "close v{}", v);
                     if accepted {
-                        model.status = Some(DistributionStatus::Agreed);
+                        model.agree_if_due();
+                    }
+                }
+                Op::CloseWithoutAgreement(v) => {
+                    let expected = open && *v == before.latest && *actor == FACILITATOR
+                        && !before.agreeable();
+                    prop_assert_eq!(accepted, expected, "close v{} without agreement by {}", v, actor);
+                    if accepted {
+                        model.open = false;
+                        if model.in_force.is_none() {
+                            model.status = Some(DistributionStatus::ClosedWithoutAgreement);
+                        }
+                    }
+                }
+                Op::Abandon => {
+                    let expected = open && before.in_force.is_some() && may_change;
+                    prop_assert_eq!(accepted, expected, "abandon by {}", actor);
+                    if accepted {
+                        model.open = false;
                     }
                 }
                 Op::Withdraw => {
                     if accepted {
                         prop_assert!(d.agreements.is_empty());
                         model.status = Some(DistributionStatus::Withdrawn);
+                        model.open = false;
                     }
                 }
             }
             let now_model = Model::from_world(&world);
-            prop_assert_eq!(now_model.latest, model.latest);
-            prop_assert_eq!(&now_model.positions, &model.positions, "standing positions");
-            prop_assert_eq!(now_model.status, model.status, "status after {:?}", op);
-            if d.status == DistributionStatus::Agreed {
-                prop_assert!(model.agreeable(), "agreed without every party on the latest version");
+            prop_assert_eq!(&now_model, &model, "after {:?} by {}", op, actor);
+            let standing = d.standing(None);
+            prop_assert_eq!(standing.in_force, model.in_force);
+            prop_assert_eq!(standing.open_version.is_some(), model.open);
+            if let Some(in_force) = d.in_force() {
+                prop_assert_eq!(d.status, DistributionStatus::Agreed, "an agreement stays in force");
+                let a = d.agreements.iter().rfind(|a| a.version == in_force).unwrap();
+                prop_assert_eq!(&a.parties, &d.versions[in_force as usize - 1].terms.parties);
             }
-            // Nothing ever counts a consent to a version other than the latest.
-            let counted: Vec<u32> = d
-                .positions
-                .iter()
-                .filter(|p| matches!(p.position, Position::Consented) && !p.voided)
-                .filter(|p| d.positions_on(p.version).get(&p.organisation_id).map(|q| q.at == p.at && q.by == p.by).unwrap_or(false))
-                .map(|p| p.version)
-                .filter(|v| !d.agreements.iter().any(|a| a.version == *v))
-                .collect();
-            prop_assert!(counted.iter().all(|v| *v == d.version()), "a consent to a superseded version counts: {:?}", counted);
+            // Nothing ever counts a consent to a version other than the open one.
+            if let Some(open) = standing.open_version {
+                for p in d.positions.iter().enumerate().filter(|(i, p)| {
+                    p.position.is_consent() && d.is_standing(*i) && p.version != open
+                }) {
+                    prop_assert!(
+                        d.agreements.iter().any(|a| a.version == p.1.version)
+                            || d.round_endings.iter().any(|e| e.version == p.1.version),
+                        "a consent to superseded version {} still counts", p.1.version
+                    );
+                }
+            }
         }
         let _ = example::HUB;
     }

@@ -108,7 +108,7 @@ fn random_scripts_keep_every_invariant() {
     );
 }
 
-/// Every one of the 30 command variants is generated, and every one is accepted at least once
+/// Every one of the 34 command variants is generated, and every one is accepted at least once
 /// by some actor against some snapshot: the generators reach past validation into the rules.
 #[test]
 fn every_command_variant_is_generated_and_sometimes_accepted() {

@@ -17,8 +17,9 @@ use crate::model::ReadModel;
 pub const CHECKPOINT_FILE: &str = "checkpoint.json";
 
 /// The format version this build writes and reads. Raised whenever the fold itself changes
-/// (2: a revision answers only what it names; deliberation runs from an idea's latest version),
-/// so a model folded by an older rule is rebuilt from the log instead of being loaded.
+/// (2: a revision answers only what it names; deliberation runs from an idea's latest version;
+/// distribution views keep the domain's state, the idea's lapse and ended rounds), so a model
+/// folded by an older rule is rebuilt from the log instead of being loaded.
 pub const CHECKPOINT_FORMAT: u32 = 2;
 
 /// A persisted read model.

@@ -1,10 +1,20 @@
 //! The cost/reward distribution read model: every version of the terms, consents per version,
-//! the consents amendments voided, objections with reasons, agreements and status.
+//! the consents amendments voided, objections with reasons (and their answers and withdrawals),
+//! agreements, rounds that ended without agreement, the idea's lapse, and where it stands.
+//!
+//! Where it stands (status, the version in force and the one open, who consented, who objects,
+//! who is missing) is never worked out here: each view keeps the domain's own
+//! [`DistributionState`], folded from the same events, and asks it
+//! ([`DistributionState::standing`]), with the idea's lapse as the decider sees it.
 
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use cohub_domain::distribution::{DistributionEvent, DistributionStatus, Terms, VersionKind};
+use cohub_domain::distribution::{
+    DistributionEvent, DistributionState, DistributionStatus, Lapse, RoundEndingKind, Standing,
+    Terms, VersionKind,
+};
+use cohub_domain::idea::IdeaEvent;
 use cohub_domain::text::PlainText;
 use cohub_domain::{DistributionId, HubId, IdeaId, MemberId, OrganisationId};
 use serde::{Deserialize, Serialize};
@@ -67,6 +77,26 @@ pub struct ConsentView {
     pub recorded: Recorded,
     /// The amendment that voided it, if one did.
     pub voided: Option<Voiding>,
+    /// Its index in the domain state's positions (see [`DistributionView::is_standing`]).
+    pub record: usize,
+}
+
+/// The proposer's answer to an objection.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObjectionAnswerView {
+    /// The answer.
+    pub answer: PlainText,
+    /// Who answered, when.
+    pub recorded: Recorded,
+}
+
+/// The withdrawal of an objection by its organisation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObjectionWithdrawalView {
+    /// An optional note.
+    pub note: Option<PlainText>,
+    /// Who withdrew it, when.
+    pub recorded: Recorded,
 }
 
 /// An organisation's objection to a version.
@@ -82,6 +112,35 @@ pub struct ObjectionView {
     pub recorded: Recorded,
     /// Whether it was acknowledged and answered.
     pub heard: Heard,
+    /// The proposer's answer, shown beside it (it does not lift the objection).
+    pub answer: Option<ObjectionAnswerView>,
+    /// Its withdrawal by its organisation, if withdrawn.
+    pub withdrawal: Option<ObjectionWithdrawalView>,
+    /// Its index in the domain state's positions (see [`DistributionView::is_standing`]).
+    pub record: usize,
+}
+
+/// A round that ended without agreement: an abandoned variation, or a round a facilitator
+/// closed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoundEndingView {
+    /// The version that was open.
+    pub version: u32,
+    /// Abandoned or closed without agreement.
+    pub kind: RoundEndingKind,
+    /// Why.
+    pub reason: PlainText,
+    /// Who ended it, when.
+    pub recorded: Recorded,
+}
+
+/// The idea's withdrawal or decline, which lapsed the distribution's open round.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LapseView {
+    /// What happened to the idea, and why.
+    pub lapse: Lapse,
+    /// The idea's event: who withdrew or declined it, when.
+    pub recorded: Recorded,
 }
 
 /// An agreement: every party consented to the same version.
@@ -106,8 +165,6 @@ pub struct DistributionView {
     pub hub_id: HubId,
     /// Who proposed it, for which organisation, when.
     pub proposed: Recorded,
-    /// The status.
-    pub status: DistributionStatus,
     /// The current round (1 until a variation round starts).
     pub round: u32,
     /// Every version, oldest first (never empty).
@@ -122,7 +179,13 @@ pub struct DistributionView {
     pub agreed_version: Option<u32>,
     /// Why and by whom it was withdrawn, if it was.
     pub withdrawal: Option<Withdrawal>,
-    /// The distribution's latest event.
+    /// Rounds that ended without agreement, in order.
+    pub round_endings: Vec<RoundEndingView>,
+    /// The idea's withdrawal or decline, once it happened.
+    pub lapse: Option<LapseView>,
+    /// The domain's own state, folded from the same events: the one source of its standing.
+    pub state: DistributionState,
+    /// The latest event that changed it (its own, or its idea's withdrawal or decline).
     pub updated: Recorded,
 }
 
@@ -144,11 +207,38 @@ impl DistributionView {
         self.versions.iter().find(|v| v.version == version)
     }
 
-    /// The standing (not voided) consents to a version.
+    /// Where it stands, by the domain's rule: status, the versions in force and open, who
+    /// consented, who objects, who is missing, the lapse.
+    pub fn standing(&self) -> Standing {
+        self.state.standing(self.lapse.as_ref().map(|l| &l.lapse))
+    }
+
+    /// The status people see (the standing's).
+    pub fn status(&self) -> DistributionStatus {
+        self.standing().status
+    }
+
+    /// The agreed version in force, if any.
+    pub fn in_force(&self) -> Option<&DistributionVersionView> {
+        self.standing().in_force.and_then(|v| self.version(v))
+    }
+
+    /// The version open for consent, if a round is open.
+    pub fn open_version(&self) -> Option<&DistributionVersionView> {
+        self.standing().open_version.and_then(|v| self.version(v))
+    }
+
+    /// Whether the consent or objection recorded at `record` is still its organisation's
+    /// position on its version (not voided, not withdrawn, not replaced by a later one).
+    pub fn is_standing(&self, record: usize) -> bool {
+        self.state.is_standing(record)
+    }
+
+    /// The standing consents to a version (not voided, not replaced by a later objection).
     pub fn consents_on(&self, version: u32) -> Vec<&ConsentView> {
         self.consents
             .iter()
-            .filter(|c| c.version == version && c.voided.is_none())
+            .filter(|c| c.version == version && self.is_standing(c.record))
             .collect()
     }
 
@@ -168,17 +258,10 @@ impl DistributionView {
             .collect()
     }
 
-    /// Parties of the latest version that have not consented to it.
+    /// Parties of the version the standing is about (open, else in force) without a standing
+    /// consent to it.
     pub fn missing_consents(&self) -> Vec<OrganisationId> {
-        let latest = self.latest();
-        let consents = self.consents_on(latest.version);
-        latest
-            .terms
-            .parties
-            .iter()
-            .filter(|p| !consents.iter().any(|c| c.organisation_id == **p))
-            .copied()
-            .collect()
+        self.standing().missing
     }
 }
 
@@ -205,7 +288,7 @@ impl ReadModel {
             .iter()
             .filter_map(|id| self.distribution(*id))
             .filter(|d| idea_id.is_none_or(|i| d.idea_id == i))
-            .filter(|d| status.is_none_or(|s| d.status == s))
+            .filter(|d| status.is_none_or(|s| d.status() == s))
             .collect();
         page(v, page_of, |d| d.cursor())
     }
@@ -241,7 +324,6 @@ pub(crate) fn apply(
                 idea_id: e.idea_id,
                 hub_id: e.hub_id,
                 proposed: rec.clone(),
-                status: DistributionStatus::Proposed,
                 round: 1,
                 versions: vec![DistributionVersionView {
                     version: e.version,
@@ -257,12 +339,16 @@ pub(crate) fn apply(
                 agreements: Vec::new(),
                 agreed_version: None,
                 withdrawal: None,
+                round_endings: Vec::new(),
+                lapse: None,
+                state: DistributionState::default().folded([event]),
                 updated: rec.clone(),
             }),
         );
         return Ok(());
     }
     let d = model.distribution_mut(event.distribution_id(), position)?;
+    let record = d.state.positions.len();
     match event {
         DistributionEvent::DistributionProposed(_) => unreachable!("handled above"),
         DistributionEvent::DistributionAmended(e) => {
@@ -278,7 +364,7 @@ pub(crate) fn apply(
                     });
                 }
             }
-            answer_objections(d, rec);
+            answer_objections(d, AnswerKind::Amendment, rec);
             d.versions.push(DistributionVersionView {
                 version: e.version,
                 kind: VersionKind::Amendment,
@@ -303,6 +389,7 @@ pub(crate) fn apply(
             organisation_id: e.organisation_id,
             recorded: rec.clone(),
             voided: None,
+            record,
         }),
         DistributionEvent::DistributionObjected(e) => d.objections.push(ObjectionView {
             version: e.version,
@@ -310,9 +397,28 @@ pub(crate) fn apply(
             reason: e.reason.clone(),
             recorded: rec.clone(),
             heard: Heard::default(),
+            answer: None,
+            withdrawal: None,
+            record,
         }),
+        DistributionEvent::ObjectionAnswered(e) => {
+            let o = objection_mut(d, e.organisation_id, e.version, position)?;
+            let author = o.recorded.member_id;
+            o.heard
+                .answer_unless_author(author, AnswerKind::Answer, rec);
+            o.answer = Some(ObjectionAnswerView {
+                answer: e.answer.clone(),
+                recorded: rec.clone(),
+            });
+        }
+        DistributionEvent::ObjectionWithdrawn(e) => {
+            let o = objection_mut(d, e.organisation_id, e.version, position)?;
+            o.withdrawal = Some(ObjectionWithdrawalView {
+                note: e.note.clone(),
+                recorded: rec.clone(),
+            });
+        }
         DistributionEvent::DistributionAgreed(e) => {
-            d.status = DistributionStatus::Agreed;
             d.agreed_version = Some(e.version);
             d.agreements.push(AgreementView {
                 version: e.version,
@@ -321,21 +427,15 @@ pub(crate) fn apply(
             });
         }
         DistributionEvent::DistributionWithdrawn(e) => {
-            d.status = DistributionStatus::Withdrawn;
-            for o in &mut d.objections {
-                let author = o.recorded.member_id;
-                o.heard
-                    .answer_unless_author(author, AnswerKind::Withdrawal, rec);
-            }
+            answer_objections(d, AnswerKind::Withdrawal, rec);
             d.withdrawal = Some(Withdrawal {
                 reason: e.reason.clone(),
                 recorded: rec.clone(),
             });
         }
         DistributionEvent::VariationRoundStarted(e) => {
-            d.status = DistributionStatus::Proposed;
             d.round += 1;
-            answer_objections(d, rec);
+            answer_objections(d, AnswerKind::Amendment, rec);
             d.versions.push(DistributionVersionView {
                 version: e.version,
                 kind: VersionKind::Variation,
@@ -346,16 +446,86 @@ pub(crate) fn apply(
                 recorded: rec.clone(),
             });
         }
+        DistributionEvent::DistributionClosedWithoutAgreement(e) => {
+            answer_objections(d, AnswerKind::Closure, rec);
+            d.round_endings.push(RoundEndingView {
+                version: e.version,
+                kind: RoundEndingKind::ClosedWithoutAgreement,
+                reason: e.reason.clone(),
+                recorded: rec.clone(),
+            });
+        }
+        DistributionEvent::VariationAbandoned(e) => {
+            answer_objections(d, AnswerKind::Abandonment, rec);
+            d.round_endings.push(RoundEndingView {
+                version: e.version,
+                kind: RoundEndingKind::Abandoned,
+                reason: e.reason.clone(),
+                recorded: rec.clone(),
+            });
+        }
     }
+    d.state.apply(event);
     d.updated = rec.clone();
     Ok(())
 }
 
-/// A new version answers every objection to earlier versions made by someone else.
-fn answer_objections(d: &mut DistributionView, rec: &Recorded) {
+/// The objection view of an organisation's latest record on a version.
+fn objection_mut(
+    d: &mut DistributionView,
+    organisation: OrganisationId,
+    version: u32,
+    position: u64,
+) -> Result<&mut ObjectionView, ReadError> {
+    let record = d
+        .state
+        .positions
+        .iter()
+        .rposition(|p| p.version == version && p.organisation_id == organisation);
+    d.objections
+        .iter_mut()
+        .find(|o| Some(o.record) == record)
+        .ok_or_else(|| ReadError::Inconsistent {
+            position,
+            message: format!(
+                "organisation {organisation} has no objection to version {version} of distribution {}",
+                d.id
+            ),
+        })
+}
+
+/// Folds an idea event's consequence for its distributions: a withdrawal or a decline lapses
+/// them (each one's standing then says what that means for it).
+pub(crate) fn apply_idea_event(
+    model: &mut ReadModel,
+    rec: &Recorded,
+    event: &IdeaEvent,
+) -> Result<(), ReadError> {
+    let Some(lapse) = Lapse::from_idea_event(event) else {
+        return Ok(());
+    };
+    let ids = model
+        .idea(event.idea_id())
+        .map(|i| i.distribution_ids.clone())
+        .unwrap_or_default();
+    for id in ids {
+        let d = model.distribution_mut(id, rec.position)?;
+        if d.lapse.is_none() {
+            d.lapse = Some(LapseView {
+                lapse: lapse.clone(),
+                recorded: rec.clone(),
+            });
+            d.updated = rec.clone();
+        }
+    }
+    Ok(())
+}
+
+/// Answers every objection made by someone else than the answerer (a new version, the
+/// distribution's withdrawal, the round's closing or abandonment).
+fn answer_objections(d: &mut DistributionView, kind: AnswerKind, rec: &Recorded) {
     for o in &mut d.objections {
         let author = o.recorded.member_id;
-        o.heard
-            .answer_unless_author(author, AnswerKind::Amendment, rec);
+        o.heard.answer_unless_author(author, kind, rec);
     }
 }

@@ -6,7 +6,8 @@
 //! framing, a perspective, an idea or feedback is the domain's one rule,
 //! [`cohub_domain::answer`] (a revision answers only what it names; feedback is answered only
 //! by what is addressed to it), folded here by `record_answers`. An objection is answered by
-//! an amendment or variation of the distribution after it, or its withdrawal.
+//! the distribution's proposer's answer, an amendment or variation of the distribution after
+//! it, its withdrawal, or its round closed without agreement or abandoned.
 
 use chrono::{DateTime, Utc};
 use cohub_domain::answer::{self, Answered, Answering};

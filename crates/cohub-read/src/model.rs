@@ -93,7 +93,10 @@ impl ReadModel {
         match &event {
             DomainEvent::Hub(e) => crate::hub::apply(self, &rec, e)?,
             DomainEvent::Problem(e) => crate::problem::apply(self, &rec, e)?,
-            DomainEvent::Idea(e) => crate::idea::apply(self, &rec, e)?,
+            DomainEvent::Idea(e) => {
+                crate::idea::apply(self, &rec, e)?;
+                crate::distribution::apply_idea_event(self, &rec, e)?;
+            }
             DomainEvent::Distribution(e) => crate::distribution::apply(self, &rec, e)?,
         }
         self.hub_mut(hub_id, rec.position)?.updated = rec.clone();

@@ -32,7 +32,7 @@ async fn before_the_objection_version_one_stands_with_its_consents() {
     assert!(before.replayed < 8, "bounded by the snapshot spacing");
     let d = before.model.distribution(DISTRIBUTION).unwrap();
     assert_eq!(d.versions.len(), 1, "no version 2 yet");
-    assert_eq!(d.status, DistributionStatus::Proposed);
+    assert_eq!(d.status(), DistributionStatus::Proposed);
     assert!(d.objections.is_empty());
     let mut consents: Vec<_> = d.consents_on(1).iter().map(|c| c.organisation_id).collect();
     consents.sort();

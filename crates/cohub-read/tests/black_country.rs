@@ -181,7 +181,7 @@ async fn the_idea_shows_behalf_support_and_answered_feedback() {
 async fn the_distribution_shows_the_objection_voided_consents_and_agreement() {
     let (_dir, model) = model().await;
     let d = model.distribution(DISTRIBUTION).unwrap();
-    assert_eq!(d.status, DistributionStatus::Agreed);
+    assert_eq!(d.status(), DistributionStatus::Agreed);
     assert_eq!(d.agreed_version, Some(2));
     assert_eq!(d.versions.len(), 2);
     assert_eq!(d.versions[0].terms, example::terms_v1());

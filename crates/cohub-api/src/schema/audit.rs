@@ -500,6 +500,8 @@ pub struct TrailConsent {
     pub by: AuditActor,
     /// The amendment that voided it, if one did.
     pub voided: Option<TrailVoiding>,
+    /// Whether it still stands (not voided, not replaced by a later objection).
+    pub standing: bool,
 }
 
 impl From<&cohub_audit::trail::TrailConsent> for TrailConsent {
@@ -512,6 +514,7 @@ impl From<&cohub_audit::trail::TrailConsent> for TrailConsent {
                 by_version: v.by_version,
                 by: (&v.recorded).into(),
             }),
+            standing: c.standing,
         }
     }
 }
@@ -519,9 +522,51 @@ impl From<&cohub_audit::trail::TrailConsent> for TrailConsent {
 /// The first answer to an objection.
 #[derive(Debug, Clone, SimpleObject)]
 pub struct TrailAnswer {
-    /// How it was answered (`amendment`, `withdrawal`).
+    /// How it was answered (`answer`, `amendment`, `withdrawal`, `closure`, `abandonment`).
     pub kind: String,
     /// Who answered, when.
+    pub by: AuditActor,
+}
+
+/// The distribution's proposer's answer to an objection, in words.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct TrailObjectionAnswer {
+    /// The answer.
+    pub text: PlainText,
+    /// Who answered, when.
+    pub by: AuditActor,
+}
+
+/// An objection withdrawn by its organisation.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct TrailObjectionWithdrawal {
+    /// An optional note on why.
+    pub note: Option<PlainText>,
+    /// Who withdrew it, when.
+    pub by: AuditActor,
+}
+
+/// A round that ended without agreement.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct TrailRoundEnding {
+    /// The version that was open.
+    pub version: u32,
+    /// Abandoned or closed without agreement.
+    pub kind: super::enums::RoundEndingKind,
+    /// Why.
+    pub reason: PlainText,
+    /// Who ended it, when.
+    pub by: AuditActor,
+}
+
+/// A distribution's lapse: its idea was withdrawn or declined.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct TrailLapse {
+    /// Withdrawn or declined.
+    pub cause: super::enums::LapseCause,
+    /// The idea's withdrawal reason, or the decline decision's rationale.
+    pub reason: PlainText,
+    /// Who withdrew or declined the idea, when.
     pub by: AuditActor,
 }
 
@@ -538,6 +583,12 @@ pub struct TrailObjection {
     pub by: AuditActor,
     /// The first answer to it, if any.
     pub answered: Option<TrailAnswer>,
+    /// The distribution's proposer's answer in words, if given (it does not lift it).
+    pub answer: Option<TrailObjectionAnswer>,
+    /// Its withdrawal by its organisation, if withdrawn.
+    pub withdrawal: Option<TrailObjectionWithdrawal>,
+    /// Whether it still stands (not withdrawn, not replaced by a later consent).
+    pub standing: bool,
 }
 
 impl From<&cohub_audit::trail::TrailObjection> for TrailObjection {
@@ -551,6 +602,18 @@ impl From<&cohub_audit::trail::TrailObjection> for TrailObjection {
                 kind: a.kind.clone(),
                 by: (&a.recorded).into(),
             }),
+            answer: o.answer.as_ref().map(|(text, by)| TrailObjectionAnswer {
+                text: text.into(),
+                by: by.into(),
+            }),
+            withdrawal: o
+                .withdrawn
+                .as_ref()
+                .map(|(note, by)| TrailObjectionWithdrawal {
+                    note: note.as_ref().map(Into::into),
+                    by: by.into(),
+                }),
+            standing: o.standing,
         }
     }
 }
@@ -673,8 +736,16 @@ pub struct DecisionTrail {
     pub problem_id: Uuid,
     /// The idea's latest title.
     pub title: PlainText,
-    /// The status, snake_case (`proposed`, `agreed`, `withdrawn`; `shortlisted`, `declined`).
+    /// The status, snake_case (`proposed`, `agreed`, `withdrawn`, `closed_without_agreement`,
+    /// `lapsed`; `shortlisted`, `declined`).
     pub status: String,
+    /// A distribution's agreed version in force, if any.
+    pub in_force: Option<u32>,
+    /// A distribution's rounds that ended without agreement (abandoned variations, rounds a
+    /// facilitator closed), in order.
+    pub round_endings: Vec<TrailRoundEnding>,
+    /// A distribution's lapse: its idea's withdrawal or decline, if that happened.
+    pub lapse: Option<TrailLapse>,
     /// Whether an agreement or a decision was reached.
     pub decided: bool,
     /// Who proposed it, for which organisation, when.
@@ -731,6 +802,22 @@ impl DecisionTrail {
             problem_id: t.problem_id.uuid(),
             title: (&t.title).into(),
             status: t.status.clone(),
+            in_force: t.in_force,
+            round_endings: t
+                .round_endings
+                .iter()
+                .map(|e| TrailRoundEnding {
+                    version: e.version,
+                    kind: e.kind.into(),
+                    reason: (&e.reason).into(),
+                    by: (&e.recorded).into(),
+                })
+                .collect(),
+            lapse: t.lapse.as_ref().map(|l| TrailLapse {
+                cause: l.cause.into(),
+                reason: (&l.reason).into(),
+                by: (&l.recorded).into(),
+            }),
             decided: t.decided,
             proposed: (&t.proposed).into(),
             on_behalf_of: t.on_behalf_of.as_ref().map(|o| (&o.residents).into()),

@@ -1,8 +1,13 @@
 //! Cost/reward distributions: every version with parties, costs, rewards and shares; consents
-//! per version (voided ones marked), objections with reasons, agreements, status.
+//! per version (voided and replaced ones marked), objections with reasons, answers and
+//! withdrawals, agreements, the version in force and the one open, rounds ended without
+//! agreement, the idea's lapse, status. Where a distribution stands comes from the domain's
+//! one rule (`DistributionView::standing`).
 
 use super::common::{Attribution, HeardStatus, Party, PlainText, Scope};
-use super::enums::{CostKind, DistributionStatus, RewardKind, VersionKind};
+use super::enums::{
+    CostKind, DistributionStatus, LapseCause, RewardKind, RoundEndingKind, VersionKind,
+};
 use super::idea::{Idea, Withdrawal};
 use async_graphql::{Object, SimpleObject};
 use chrono::{DateTime, Utc};
@@ -68,7 +73,22 @@ impl Distribution {
     }
     /// Its status.
     async fn status(&self) -> DistributionStatus {
-        self.view().status.into()
+        self.view().status().into()
+    }
+    /// The agreed version in force, if any. It stays in force while a variation is
+    /// discussed, when a variation is abandoned or closed, and when the idea lapses.
+    async fn in_force(&self) -> Option<DistributionVersion> {
+        self.view().in_force().map(|v| self.version_of(v))
+    }
+    /// The version open for consent, if a round is open: the first round, or a variation of
+    /// the version in force. Null once agreed (with no variation open), withdrawn, closed or
+    /// lapsed.
+    async fn open_version(&self) -> Option<DistributionVersion> {
+        self.view().open_version().map(|v| self.version_of(v))
+    }
+    /// Whether a variation round is open while the agreed version stays in force.
+    async fn variation_open(&self) -> bool {
+        self.view().standing().variation_open()
     }
     /// The current round (1 until a variation round starts).
     async fn round(&self) -> u32 {
@@ -82,7 +102,8 @@ impl Distribution {
     async fn proposed(&self) -> Attribution {
         self.scope.attribution(&self.view().proposed)
     }
-    /// The latest version.
+    /// The latest version written. After an abandoned or closed variation that is the
+    /// variation; `inForce` and `openVersion` say which version holds and which is open.
     async fn current(&self) -> DistributionVersion {
         self.version_of(self.view().latest())
     }
@@ -98,37 +119,83 @@ impl Distribution {
     async fn version(&self, version: u32) -> Option<DistributionVersion> {
         self.view().version(version).map(|v| self.version_of(v))
     }
-    /// Every consent, in order; consents an amendment voided stay, marked `voided`.
+    /// Every consent, in order; consents an amendment voided stay, marked `voided`, and
+    /// consents replaced by a later objection stay, marked not `standing`.
     async fn consents(&self) -> Vec<Consent> {
-        self.view()
-            .consents
+        let d = self.view();
+        d.consents
             .iter()
-            .map(|c| Consent::new(&self.scope, c))
+            .map(|c| Consent::new(&self.scope, d, c))
             .collect()
     }
     /// The consents amendments voided.
     async fn voided_consents(&self) -> Vec<Consent> {
-        self.view()
-            .voided_consents()
+        let d = self.view();
+        d.voided_consents()
             .into_iter()
-            .map(|c| Consent::new(&self.scope, c))
+            .map(|c| Consent::new(&self.scope, d, c))
             .collect()
     }
-    /// Every objection with its reason, in order.
+    /// Every objection with its reason, the proposer's answer and its withdrawal, in order.
     async fn objections(&self) -> Vec<Objection> {
-        self.view()
-            .objections
+        let d = self.view();
+        d.objections
             .iter()
-            .map(|o| Objection::new(&self.scope, o))
+            .map(|o| Objection::new(&self.scope, d, o))
             .collect()
     }
-    /// Parties of the latest version that have not consented to it yet.
+    /// Parties of the version open for consent (else the one in force) that have not
+    /// consented to it, or no longer do: an objection after a consent replaces it.
     async fn missing_consents(&self) -> Vec<Party> {
         self.view()
             .missing_consents()
             .into_iter()
             .map(|p| self.scope.party(p))
             .collect()
+    }
+    /// Parties of the version open for consent (else the one in force) whose standing
+    /// position on it is a consent.
+    async fn consented_parties(&self) -> Vec<Party> {
+        self.view()
+            .standing()
+            .consented
+            .into_iter()
+            .map(|p| self.scope.party(p))
+            .collect()
+    }
+    /// Organisations whose standing position on the version open for consent (else the one
+    /// in force) is an objection: each blocks agreement until it withdraws it or a new
+    /// version is written.
+    async fn objecting_parties(&self) -> Vec<Party> {
+        self.view()
+            .standing()
+            .objecting
+            .into_iter()
+            .map(|p| self.scope.party(p))
+            .collect()
+    }
+    /// Rounds that ended without agreement (abandoned variations, rounds a facilitator
+    /// closed), in order.
+    async fn round_endings(&self) -> Vec<RoundEnding> {
+        self.view()
+            .round_endings
+            .iter()
+            .map(|e| RoundEnding {
+                version: e.version,
+                kind: e.kind.into(),
+                reason: (&e.reason).into(),
+                ended: self.scope.attribution(&e.recorded),
+            })
+            .collect()
+    }
+    /// The idea's withdrawal or decline, once it happened: an open round lapses with it
+    /// (status `LAPSED`), an agreed version stays in force but takes no new round.
+    async fn lapse(&self) -> Option<DistributionLapse> {
+        self.view().lapse.as_ref().map(|l| DistributionLapse {
+            cause: l.lapse.cause.into(),
+            reason: (&l.lapse.reason).into(),
+            lapsed: self.scope.attribution(&l.recorded),
+        })
     }
     /// Every agreement, in order.
     async fn agreements(&self) -> Vec<Agreement> {
@@ -249,21 +316,21 @@ impl DistributionVersion {
     async fn written(&self) -> Attribution {
         self.scope.attribution(&self.view().recorded)
     }
-    /// Every consent given to this version (voided ones marked).
+    /// Every consent given to this version (voided and replaced ones marked).
     async fn consents(&self) -> Vec<Consent> {
-        self.distribution()
-            .consents
+        let d = self.distribution();
+        d.consents
             .iter()
             .filter(|c| c.version == self.version)
-            .map(|c| Consent::new(&self.scope, c))
+            .map(|c| Consent::new(&self.scope, d, c))
             .collect()
     }
     /// The objections to this version.
     async fn objections(&self) -> Vec<Objection> {
-        self.distribution()
-            .objections_on(self.version)
+        let d = self.distribution();
+        d.objections_on(self.version)
             .into_iter()
-            .map(|o| Objection::new(&self.scope, o))
+            .map(|o| Objection::new(&self.scope, d, o))
             .collect()
     }
     /// The earlier consents this version voided (amendments only), as the amendment recorded them.
@@ -332,10 +399,13 @@ pub struct Consent {
     pub voided_by_version: Option<u32>,
     /// Who amended it, when.
     pub voided_by: Option<Attribution>,
+    /// Whether it is still the organisation's position on that version: false once an
+    /// amendment voided it or the organisation objected after it.
+    pub standing: bool,
 }
 
 impl Consent {
-    fn new(scope: &Scope, c: &ConsentView) -> Self {
+    fn new(scope: &Scope, d: &DistributionView, c: &ConsentView) -> Self {
         Consent {
             version: c.version,
             organisation: scope.party(c.organisation_id),
@@ -343,11 +413,13 @@ impl Consent {
             voided: c.voided.is_some(),
             voided_by_version: c.voided.as_ref().map(|v| v.by_version),
             voided_by: c.voided.as_ref().map(|v| scope.attribution(&v.recorded)),
+            standing: d.is_standing(c.record),
         }
     }
 }
 
-/// An organisation's objection to a version, with its reason.
+/// An organisation's objection to a version, with its reason, and beside it the proposer's
+/// answer and its withdrawal, if any.
 #[derive(SimpleObject)]
 pub struct Objection {
     /// The version objected to.
@@ -358,20 +430,80 @@ pub struct Objection {
     pub reason: PlainText,
     /// Who objected for it, when.
     pub objected: Attribution,
-    /// Whether it was acknowledged and answered (an amendment answers it).
+    /// Whether it was acknowledged and answered (the proposer's answer, an amendment, the
+    /// round's closing answers it).
     pub heard: HeardStatus,
+    /// The distribution's proposer's answer, if given. An answer does not lift the objection.
+    pub answer: Option<ObjectionAnswer>,
+    /// Its withdrawal by its organisation, if withdrawn.
+    pub withdrawal: Option<ObjectionWithdrawal>,
+    /// Whether it is still the organisation's position on that version: false once
+    /// withdrawn or replaced by a later consent. A standing objection on the open version
+    /// blocks agreement.
+    pub standing: bool,
 }
 
 impl Objection {
-    fn new(scope: &Scope, o: &ObjectionView) -> Self {
+    fn new(scope: &Scope, d: &DistributionView, o: &ObjectionView) -> Self {
         Objection {
             version: o.version,
             organisation: scope.party(o.organisation_id),
             reason: (&o.reason).into(),
             objected: scope.attribution(&o.recorded),
             heard: scope.heard(&o.heard),
+            answer: o.answer.as_ref().map(|a| ObjectionAnswer {
+                text: (&a.answer).into(),
+                answered: scope.attribution(&a.recorded),
+            }),
+            withdrawal: o.withdrawal.as_ref().map(|w| ObjectionWithdrawal {
+                note: w.note.as_ref().map(Into::into),
+                withdrawn: scope.attribution(&w.recorded),
+            }),
+            standing: d.is_standing(o.record),
         }
     }
+}
+
+/// The distribution's proposer's answer to an objection.
+#[derive(SimpleObject)]
+pub struct ObjectionAnswer {
+    /// The answer.
+    pub text: PlainText,
+    /// Who answered, when.
+    pub answered: Attribution,
+}
+
+/// An objection withdrawn by its organisation.
+#[derive(SimpleObject)]
+pub struct ObjectionWithdrawal {
+    /// An optional note on why.
+    pub note: Option<PlainText>,
+    /// Who withdrew it (its author, or a lead of the same organisation), when.
+    pub withdrawn: Attribution,
+}
+
+/// A round that ended without agreement.
+#[derive(SimpleObject)]
+pub struct RoundEnding {
+    /// The version that was open.
+    pub version: u32,
+    /// Abandoned (a variation) or closed without agreement (by a facilitator).
+    pub kind: RoundEndingKind,
+    /// Why.
+    pub reason: PlainText,
+    /// Who ended it, when.
+    pub ended: Attribution,
+}
+
+/// Why a distribution lapsed: its idea was withdrawn or declined.
+#[derive(SimpleObject)]
+pub struct DistributionLapse {
+    /// Withdrawn or declined.
+    pub cause: LapseCause,
+    /// The idea's withdrawal reason, or the decline decision's rationale.
+    pub reason: PlainText,
+    /// Who withdrew or declined the idea, when.
+    pub lapsed: Attribution,
 }
 
 /// A consent an amendment voided, as the amendment recorded it.

@@ -114,12 +114,37 @@ pub enum IdeaOutcome {
 #[derive(Enum, Copy, Clone, Debug, Eq, PartialEq)]
 #[graphql(remote = "cohub_domain::distribution::DistributionStatus")]
 pub enum DistributionStatus {
-    /// A version is open for consent (the first round or a variation round).
+    /// The first round is open for consent (nothing agreed yet).
     Proposed,
-    /// Every party consented to the latest version.
+    /// A version is agreed and in force (`inForce`). A variation round may be open meanwhile
+    /// (`openVersion`); the agreed version stays in force until a variation is agreed.
     Agreed,
     /// Withdrawn before agreement.
     Withdrawn,
+    /// A facilitator closed the first round because it could not agree; nothing is in force.
+    ClosedWithoutAgreement,
+    /// The idea was withdrawn or declined while the first round was open (`lapse` says why).
+    Lapsed,
+}
+
+/// How a round ended without agreement.
+#[derive(Enum, Copy, Clone, Debug, Eq, PartialEq)]
+#[graphql(remote = "cohub_domain::distribution::RoundEndingKind")]
+pub enum RoundEndingKind {
+    /// A variation round was abandoned; the agreed version stays in force.
+    Abandoned,
+    /// A facilitator closed the round because it could not agree.
+    ClosedWithoutAgreement,
+}
+
+/// What happened to the idea a distribution is for.
+#[derive(Enum, Copy, Clone, Debug, Eq, PartialEq)]
+#[graphql(remote = "cohub_domain::distribution::LapseCause")]
+pub enum LapseCause {
+    /// Its author withdrew the idea.
+    IdeaWithdrawn,
+    /// A facilitator declined the idea.
+    IdeaDeclined,
 }
 
 /// How a version of a distribution came about.
@@ -196,6 +221,12 @@ pub enum AnswerKind {
     Amendment,
     /// The distribution was withdrawn.
     Withdrawal,
+    /// The distribution's proposer answered the objection in words.
+    Answer,
+    /// A facilitator closed the round without agreement.
+    Closure,
+    /// The variation was abandoned.
+    Abandonment,
 }
 
 /// What kind of contribution (in the "feeling heard" view).

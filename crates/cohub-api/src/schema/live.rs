@@ -1,5 +1,6 @@
 //! Live feeds for members: a hub's events (catch-up from a position, then live) and a
-//! distribution's status (now, then after each change).
+//! distribution's status (now, then after each change, including its idea's withdrawal or
+//! decline), computed by the domain's one rule (`DistributionState::standing`).
 
 use super::context::{projector, store, READ_YOUR_WRITES_TIMEOUT};
 use super::enums::DistributionStatus;
@@ -7,7 +8,8 @@ use super::membership_guard::{require_live_member, while_member};
 use crate::error::ApiError;
 use async_graphql::{Context, SimpleObject, Subscription};
 use chrono::{DateTime, Utc};
-use cohub_domain::distribution::{DistributionState, Position};
+use cohub_domain::distribution::{DistributionState, Lapse};
+use cohub_domain::idea::IdeaState;
 use cohub_domain::{DistributionId, DomainEvent, HubId, Names};
 use cohub_store::Envelope;
 use futures::{Stream, StreamExt};
@@ -60,17 +62,27 @@ pub struct DistributionStatusUpdate {
     pub distribution_id: Uuid,
     /// Its status.
     pub status: DistributionStatus,
-    /// The latest version.
+    /// The version the parties below are about: the one open for consent, else the one in
+    /// force, else the latest.
     pub version: u32,
+    /// The latest version.
+    pub latest_version: u32,
     /// The version agreed most recently, if any.
     pub agreed_version: Option<u32>,
-    /// Parties of the latest version that consented to it.
+    /// The agreed version in force, if any (it stays in force while a variation is open).
+    pub in_force_version: Option<u32>,
+    /// The version open for consent, if a round is open.
+    pub open_version: Option<u32>,
+    /// Parties of `version` whose standing position on it is a consent.
     pub consented_parties: Vec<Uuid>,
-    /// Parties of the latest version that have not (or no longer) consented to it.
+    /// Parties of `version` that have not (or no longer) consented to it.
     pub missing_consents: Vec<Uuid>,
-    /// Organisations whose current position on the latest version is an objection.
+    /// Organisations whose standing position on `version` is an objection.
     pub objecting_parties: Vec<Uuid>,
-    /// The event that brought it here.
+    /// Why it lapsed (the idea's withdrawal reason or decline rationale), if its idea went.
+    pub lapse_reason: Option<String>,
+    /// The event that brought it here (a distribution event, or its idea's withdrawal or
+    /// decline).
     pub event_type: String,
     /// That event's global position.
     pub position: u64,
@@ -78,41 +90,27 @@ pub struct DistributionStatusUpdate {
     pub at: DateTime<Utc>,
 }
 
-fn status_of(state: &DistributionState, envelope: &Envelope) -> DistributionStatusUpdate {
-    let missing = state.missing_consents();
-    let (consented, objecting) = match state.latest() {
-        Some(latest) => {
-            let positions = state.positions_on(latest.version);
-            (
-                latest
-                    .terms
-                    .parties
-                    .iter()
-                    .filter(|p| {
-                        matches!(
-                            positions.get(p).map(|r| &r.position),
-                            Some(Position::Consented)
-                        )
-                    })
-                    .map(|p| p.uuid())
-                    .collect(),
-                state
-                    .open_objections()
-                    .into_iter()
-                    .map(|r| r.organisation_id.uuid())
-                    .collect(),
-            )
-        }
-        None => (Vec::new(), Vec::new()),
-    };
+fn status_of(
+    state: &DistributionState,
+    idea: &IdeaState,
+    envelope: &Envelope,
+) -> DistributionStatusUpdate {
+    let lapse = Lapse::of_idea(idea);
+    let standing = state.standing(lapse.as_ref());
+    let ids =
+        |orgs: Vec<cohub_domain::OrganisationId>| orgs.into_iter().map(|o| o.uuid()).collect();
     DistributionStatusUpdate {
         distribution_id: state.distribution_id.uuid(),
-        status: state.status.into(),
-        version: state.version(),
+        status: standing.status.into(),
+        version: standing.version,
+        latest_version: state.version(),
         agreed_version: state.agreed().map(|a| a.version),
-        consented_parties: consented,
-        missing_consents: missing.into_iter().map(|p| p.uuid()).collect(),
-        objecting_parties: objecting,
+        in_force_version: standing.in_force,
+        open_version: standing.open_version,
+        consented_parties: ids(standing.consented),
+        missing_consents: ids(standing.missing),
+        objecting_parties: ids(standing.objecting),
+        lapse_reason: standing.lapse.map(|l| l.reason.text),
         event_type: envelope.event_type.clone(),
         position: envelope.position,
         at: envelope.recorded_at,
@@ -194,9 +192,11 @@ impl LiveSubscription {
     }
 
     /// A distribution's status now, then again after each event that changes it (an
-    /// amendment, a consent, an objection, the agreement, a withdrawal, a variation round).
-    /// Active members of its hub (and operators) only; it ends with a `FORBIDDEN` error the
-    /// moment the member is suspended or removed.
+    /// amendment, a consent, an objection, its answer or withdrawal, the agreement, a closing
+    /// without agreement, a withdrawal, a variation round or its abandonment, and its idea's
+    /// withdrawal or decline, which lapses an open round). Active members of its hub (and
+    /// operators) only; it ends with a `FORBIDDEN` error the moment the member is suspended or
+    /// removed.
     async fn distribution_status(
         &self,
         ctx: &Context<'_>,
@@ -219,23 +219,47 @@ impl LiveSubscription {
         }
         let hub = state.hub_id;
         let auth = require_live_member(ctx, hub)?;
-        let first = status_of(&state, &last);
+        // The idea's stream, read after the distribution's: whatever lands after `last` on
+        // either stream comes through the subscription below (an idea event already folded
+        // here is skipped by its position).
+        let idea_stream = state.idea_id.stream_id();
+        let mut idea = IdeaState::default();
+        let mut idea_position = 0;
+        for envelope in &store.read_stream(&idea_stream, 0).await? {
+            if let DomainEvent::Idea(e) = cohub_command::decode(envelope)? {
+                idea.apply(&e);
+            }
+            idea_position = envelope.position;
+        }
+        let first = status_of(&state, &idea, &last);
         let changes = store
             .subscribe(last.position)
             .filter(move |item| {
                 futures::future::ready(match item {
-                    Ok(e) => e.stream_id == stream_id,
+                    Ok(e) => {
+                        e.stream_id == stream_id
+                            || (e.stream_id == idea_stream && e.position > idea_position)
+                    }
                     Err(_) => true,
                 })
             })
-            .map(move |item| {
-                let envelope = item.map_err(ApiError::from)?;
-                if let DomainEvent::Distribution(e) =
-                    cohub_command::decode(&envelope).map_err(ApiError::from)?
-                {
-                    state.apply(&e);
-                }
-                Ok::<_, ApiError>(status_of(&state, &envelope))
+            .filter_map(move |item| {
+                let update = (|| {
+                    let envelope = item.map_err(ApiError::from)?;
+                    match cohub_command::decode(&envelope).map_err(ApiError::from)? {
+                        DomainEvent::Distribution(e) => state.apply(&e),
+                        DomainEvent::Idea(e) => {
+                            let before = Lapse::of_idea(&idea);
+                            idea.apply(&e);
+                            if Lapse::of_idea(&idea) == before {
+                                return Ok(None);
+                            }
+                        }
+                        _ => return Ok(None),
+                    }
+                    Ok::<_, ApiError>(Some(status_of(&state, &idea, &envelope)))
+                })();
+                futures::future::ready(update.transpose())
             })
             .map(|r| r.map_err(async_graphql::Error::from));
         let feed = futures::stream::once(futures::future::ready(Ok(first))).chain(changes);

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::terms::Terms;
-use crate::ids::{DistributionId, IdeaId};
+use crate::ids::{DistributionId, IdeaId, OrganisationId};
 use crate::text::PlainText;
 
 /// A command to the distribution aggregate.
@@ -58,7 +58,8 @@ pub enum DistributionCommand {
         /// Why.
         reason: PlainText,
     },
-    /// Vary an agreed distribution: a new round with a new version; the agreed version stays recorded.
+    /// Vary an agreed distribution: a new round with a new version; the agreed version stays
+    /// in force until the variation is agreed.
     StartVariationRound {
         /// The distribution.
         distribution_id: DistributionId,
@@ -66,6 +67,45 @@ pub enum DistributionCommand {
         terms: Terms,
         /// Why a variation is needed.
         rationale: PlainText,
+    },
+    /// Answer an organisation's standing objection to the open version (the distribution's
+    /// proposer only). The answer is recorded beside the objection; the objection stands.
+    AnswerObjection {
+        /// The distribution.
+        distribution_id: DistributionId,
+        /// The version objected to (must be the open version).
+        version: u32,
+        /// The objecting organisation.
+        organisation_id: OrganisationId,
+        /// The answer.
+        answer: PlainText,
+    },
+    /// Withdraw the actor's organisation's standing objection to the open version (the
+    /// member who objected, or a lead of the same organisation).
+    WithdrawObjection {
+        /// The distribution.
+        distribution_id: DistributionId,
+        /// The version objected to (must be the open version).
+        version: u32,
+        /// An optional note on why.
+        note: Option<PlainText>,
+    },
+    /// Close an open round that cannot agree, with a reason (a facilitator). A first round
+    /// ends the distribution; a variation round ends and the agreed version stays in force.
+    CloseWithoutAgreement {
+        /// The distribution.
+        distribution_id: DistributionId,
+        /// The open version (must be the latest).
+        version: u32,
+        /// Why it cannot agree.
+        reason: PlainText,
+    },
+    /// Abandon an open variation round, with a reason: the agreed version stays in force.
+    AbandonVariation {
+        /// The distribution.
+        distribution_id: DistributionId,
+        /// Why.
+        reason: PlainText,
     },
 }
 
@@ -92,6 +132,18 @@ impl DistributionCommand {
                 distribution_id, ..
             }
             | DistributionCommand::StartVariationRound {
+                distribution_id, ..
+            }
+            | DistributionCommand::AnswerObjection {
+                distribution_id, ..
+            }
+            | DistributionCommand::WithdrawObjection {
+                distribution_id, ..
+            }
+            | DistributionCommand::CloseWithoutAgreement {
+                distribution_id, ..
+            }
+            | DistributionCommand::AbandonVariation {
                 distribution_id, ..
             } => *distribution_id,
         }

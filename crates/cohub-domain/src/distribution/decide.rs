@@ -4,7 +4,9 @@ use chrono::{DateTime, Utc};
 
 use super::command::DistributionCommand;
 use super::event::*;
-use super::state::{DistributionState, DistributionStatus, Position};
+use super::lapse::Lapse;
+use super::standing::Standing;
+use super::state::{DistributionState, DistributionStatus};
 use crate::actor::{resolve, Actor};
 use crate::error::{DomainError, Rule};
 use crate::hub::HubState;
@@ -18,7 +20,8 @@ use crate::time::describe_seconds;
 pub struct DistributionContext<'a> {
     /// The hub the distribution belongs to.
     pub hub: &'a HubState,
-    /// The idea it is for (required to propose; optional otherwise).
+    /// The idea it is for (required to propose; for every other command it tells whether the
+    /// idea lapsed: withdrawn or declined).
     pub idea: Option<&'a IdeaState>,
 }
 
@@ -26,8 +29,9 @@ pub struct DistributionContext<'a> {
 ///
 /// Consent and objection are given by an authorised member (a lead or facilitator) for their
 /// own organisation. Only parties consent; any organisation of the hub may object. When a
-/// consent completes the set and the deliberation time has passed, `DistributionAgreed`
-/// follows it in the same decision.
+/// consent (or the withdrawal of the last objection) completes the set and the deliberation
+/// time has passed, `DistributionAgreed` follows it in the same decision. Who has consented,
+/// who objects and which version is open all come from [`DistributionState::standing`].
 pub fn decide(
     state: &DistributionState,
     ctx: &DistributionContext<'_>,
@@ -82,21 +86,26 @@ pub fn decide(
     }
     let who = resolve(ctx.hub, actor)?;
     let distribution_id = state.distribution_id;
-    let latest = state.version();
+    let lapse = ctx
+        .idea
+        .filter(|i| i.exists() && i.idea_id == state.idea_id)
+        .and_then(Lapse::of_idea);
+    let lapse = lapse.as_ref();
+    let standing = state.standing(lapse);
 
     match command {
         DistributionCommand::ProposeDistribution { .. } => unreachable!("handled above"),
         DistributionCommand::AmendDistribution {
             terms, rationale, ..
         } => {
-            require_open(state)?;
+            let open = require_open(&standing)?;
             require_may_change(state, &who)?;
             rationale.validate("rationale", TextLimit::Reason)?;
             terms.validate(ctx.hub)?;
             let voided_consents = state
-                .positions_on(latest)
+                .positions_on(open)
                 .into_values()
-                .filter(|p| matches!(p.position, Position::Consented))
+                .filter(|p| p.position.is_consent() && p.holds())
                 .map(|p| VoidedConsent {
                     organisation_id: p.organisation_id,
                     version: p.version,
@@ -107,7 +116,7 @@ pub fn decide(
             Ok(vec![DistributionEvent::DistributionAmended(
                 DistributionAmended {
                     distribution_id,
-                    version: latest + 1,
+                    version: state.version() + 1,
                     terms: terms.clone(),
                     rationale: rationale.clone(),
                     voided_consents,
@@ -117,8 +126,8 @@ pub fn decide(
             )])
         }
         DistributionCommand::ConsentToDistribution { version, .. } => {
-            require_open(state)?;
-            require_latest(*version, latest)?;
+            let open = require_open(&standing)?;
+            require_latest(*version, open)?;
             let terms = &state
                 .latest()
                 .expect("a proposed distribution has a version")
@@ -135,35 +144,27 @@ pub fn decide(
                     "Your organisation is not a party to this version, so it cannot consent to it. It can object, with a reason.",
                 ));
             }
-            let positions = state.positions_on(latest);
-            if matches!(
-                positions.get(&who.organisation_id).map(|p| &p.position),
-                Some(Position::Consented)
-            ) {
+            if standing.consented.contains(&who.organisation_id) {
                 return Err(DomainError::conflict(
                     "Your organisation has already consented to this version.",
                 ));
             }
             let consent = DistributionEvent::DistributionConsented(DistributionConsented {
                 distribution_id,
-                version: latest,
+                version: open,
                 organisation_id: who.organisation_id,
                 by: actor,
                 at: now,
             });
-            let mut after = state.clone();
-            after.apply(&consent);
-            let mut events = vec![consent];
-            if agreement_blocker(&after, ctx.hub, now).is_none() {
-                events.push(agreed(&after, actor, now));
-            }
-            Ok(events)
+            Ok(with_agreement_if_due(
+                state, ctx.hub, lapse, consent, actor, now,
+            ))
         }
         DistributionCommand::ObjectToDistribution {
             version, reason, ..
         } => {
-            require_open(state)?;
-            require_latest(*version, latest)?;
+            let open = require_open(&standing)?;
+            require_latest(*version, open)?;
             if !who.role.speaks_for_organisation() {
                 return Err(DomainError::rule_broken(
                     Rule::OnlyAuthorisedPartyMember,
@@ -171,11 +172,7 @@ pub fn decide(
                 ));
             }
             reason.validate("reason", TextLimit::Reason)?;
-            let positions = state.positions_on(latest);
-            if matches!(
-                positions.get(&who.organisation_id).map(|p| &p.position),
-                Some(Position::Objected { .. })
-            ) {
+            if standing.objecting.contains(&who.organisation_id) {
                 return Err(DomainError::conflict(
                     "Your organisation has already objected to this version.",
                 ));
@@ -183,7 +180,7 @@ pub fn decide(
             Ok(vec![DistributionEvent::DistributionObjected(
                 DistributionObjected {
                     distribution_id,
-                    version: latest,
+                    version: open,
                     organisation_id: who.organisation_id,
                     reason: reason.clone(),
                     by: actor,
@@ -192,9 +189,9 @@ pub fn decide(
             )])
         }
         DistributionCommand::CloseAgreement { version, .. } => {
-            require_open(state)?;
-            require_latest(*version, latest)?;
-            if let Some(err) = agreement_blocker(state, ctx.hub, now) {
+            let open = require_open(&standing)?;
+            require_latest(*version, open)?;
+            if let Some(err) = agreement_blocker(state, ctx.hub, lapse, now) {
                 return Err(err);
             }
             Ok(vec![agreed(state, actor, now)])
@@ -212,8 +209,11 @@ pub fn decide(
                         "This distribution has been agreed, so it cannot be withdrawn. It can only be varied by a new round.",
                     ))
                 }
+                DistributionStatus::ClosedWithoutAgreement => return Err(closed()),
                 _ => {}
             }
+            // A lapsed distribution may still be withdrawn: that records its proposer's (or a
+            // facilitator's) own decision and changes no one's position.
             if state.proposed_by != Some(actor) && !who.is_facilitator() {
                 return Err(DomainError::forbidden(
                     "Only the person who proposed this distribution or a facilitator can withdraw it.",
@@ -232,15 +232,26 @@ pub fn decide(
         DistributionCommand::StartVariationRound {
             terms, rationale, ..
         } => {
-            match state.status {
-                DistributionStatus::Withdrawn => return Err(withdrawn()),
-                DistributionStatus::Proposed => {
+            let in_force = match (standing.status, standing.in_force) {
+                (DistributionStatus::Agreed, Some(in_force)) => in_force,
+                (DistributionStatus::Proposed, _) => {
                     return Err(DomainError::rule_broken(
                         Rule::NothingAgreedToVary,
-                        "A variation round can start only when the latest version has been agreed. Amend the open version instead.",
+                        "A variation round can start only when a version has been agreed. Amend the open version instead.",
                     ))
                 }
-                DistributionStatus::Agreed => {}
+                _ => return Err(not_open(&standing)),
+            };
+            if let Some(lapse) = lapse {
+                return Err(lapsed(lapse));
+            }
+            if let Some(open) = standing.open_version {
+                return Err(DomainError::rule_broken(
+                    Rule::NothingAgreedToVary,
+                    format!(
+                        "A variation round is already open with version {open} (version {in_force} stays in force meanwhile). Amend it, or abandon it first."
+                    ),
+                ));
             }
             require_may_change(state, &who)?;
             rationale.validate("rationale", TextLimit::Reason)?;
@@ -248,10 +259,142 @@ pub fn decide(
             Ok(vec![DistributionEvent::VariationRoundStarted(
                 VariationRoundStarted {
                     distribution_id,
-                    version: latest + 1,
-                    agreed_version: latest,
+                    version: state.version() + 1,
+                    agreed_version: in_force,
                     terms: terms.clone(),
                     rationale: rationale.clone(),
+                    by: actor,
+                    at: now,
+                },
+            )])
+        }
+        DistributionCommand::AnswerObjection {
+            version,
+            organisation_id,
+            answer,
+            ..
+        } => {
+            let open = require_open(&standing)?;
+            require_latest(*version, open)?;
+            if state.proposed_by != Some(actor) {
+                return Err(DomainError::forbidden(
+                    "Only the person who proposed this distribution can answer objections to it.",
+                ));
+            }
+            let objection = standing_objection(state, ctx.hub, *organisation_id, open)?;
+            if objection.by == actor {
+                return Err(DomainError::forbidden(
+                    "This is your own objection: you can withdraw it, but not answer it.",
+                ));
+            }
+            if objection.answer.is_some() {
+                return Err(DomainError::conflict(
+                    "This objection has already been answered.",
+                ));
+            }
+            answer.validate("answer", TextLimit::Reason)?;
+            Ok(vec![DistributionEvent::ObjectionAnswered(
+                ObjectionAnswered {
+                    distribution_id,
+                    version: open,
+                    organisation_id: *organisation_id,
+                    answer: answer.clone(),
+                    by: actor,
+                    at: now,
+                },
+            )])
+        }
+        DistributionCommand::WithdrawObjection { version, note, .. } => {
+            let open = require_open(&standing)?;
+            require_latest(*version, open)?;
+            let organisation_id = who.organisation_id;
+            let objection = standing_objection(state, ctx.hub, organisation_id, open)?;
+            if objection.by != actor && !who.role.speaks_for_organisation() {
+                return Err(DomainError::forbidden(
+                    "Only the member who made this objection, or a lead of the same organisation, can withdraw it.",
+                ));
+            }
+            if let Some(note) = note {
+                note.validate("note", TextLimit::Reason)?;
+            }
+            let withdrawn = DistributionEvent::ObjectionWithdrawn(ObjectionWithdrawn {
+                distribution_id,
+                version: open,
+                organisation_id,
+                objected_by: objection.by,
+                note: note.clone(),
+                by: actor,
+                at: now,
+            });
+            Ok(with_agreement_if_due(
+                state, ctx.hub, lapse, withdrawn, actor, now,
+            ))
+        }
+        DistributionCommand::CloseWithoutAgreement {
+            version, reason, ..
+        } => {
+            let open = require_open(&standing)?;
+            require_latest(*version, open)?;
+            if !who.is_facilitator() {
+                return Err(DomainError::forbidden(
+                    "Only a facilitator can close a round without agreement.",
+                ));
+            }
+            if standing.agreeable() {
+                return Err(DomainError::rule_broken(
+                    Rule::RoundCanStillAgree,
+                    format!(
+                        "Every party has consented to version {open} and no objection stands, so it can still be agreed (once the deliberation time has passed). It cannot be closed without agreement."
+                    ),
+                ));
+            }
+            reason.validate("reason", TextLimit::Reason)?;
+            Ok(vec![DistributionEvent::DistributionClosedWithoutAgreement(
+                DistributionClosedWithoutAgreement {
+                    distribution_id,
+                    version: open,
+                    in_force_version: standing.in_force,
+                    reason: reason.clone(),
+                    by: actor,
+                    at: now,
+                },
+            )])
+        }
+        DistributionCommand::AbandonVariation { reason, .. } => {
+            let (open, in_force) = match standing.status {
+                DistributionStatus::Proposed => {
+                    return Err(DomainError::rule_broken(
+                        Rule::NoVariationOpen,
+                        "Nothing has been agreed yet, so there is no variation to abandon. Amend or withdraw the distribution instead.",
+                    ))
+                }
+                DistributionStatus::Agreed => {
+                    if let Some(lapse) = lapse {
+                        return Err(lapsed(lapse));
+                    }
+                    match (standing.open_version, standing.in_force) {
+                        (Some(open), Some(in_force)) => (open, in_force),
+                        (_, in_force) => {
+                            return Err(DomainError::rule_broken(
+                                Rule::NoVariationOpen,
+                                format!(
+                                    "There is no open variation round to abandon; version {} is in force.",
+                                    in_force.unwrap_or_default()
+                                ),
+                            ))
+                        }
+                    }
+                }
+                _ => return Err(not_open(&standing)),
+            };
+            require_may_change(state, &who)?;
+            reason.validate("reason", TextLimit::Reason)?;
+            Ok(vec![DistributionEvent::VariationAbandoned(
+                VariationAbandoned {
+                    distribution_id,
+                    version: open,
+                    in_force_version: in_force,
+                    reason: reason.clone(),
                     by: actor,
                     at: now,
                 },
@@ -267,16 +410,39 @@ fn withdrawn() -> DomainError {
     )
 }
 
-/// The distribution must be open for consent (not withdrawn, not already agreed).
-fn require_open(state: &DistributionState) -> Result<(), DomainError> {
-    match state.status {
-        DistributionStatus::Proposed => Ok(()),
-        DistributionStatus::Withdrawn => Err(withdrawn()),
-        DistributionStatus::Agreed => Err(DomainError::rule_broken(
+fn closed() -> DomainError {
+    DomainError::rule_broken(
+        Rule::DistributionClosed,
+        "A facilitator closed this distribution's round without agreement, so it takes no more changes. A new distribution can be proposed instead.",
+    )
+}
+
+fn lapsed(lapse: &Lapse) -> DomainError {
+    DomainError::rule_broken(
+        Rule::DistributionLapsed,
+        format!(
+            "This distribution has lapsed because {}. It takes no more consents, objections, agreements or new rounds.",
+            lapse.describe()
+        ),
+    )
+}
+
+/// Why no round is open, by the distribution's standing.
+fn not_open(standing: &Standing) -> DomainError {
+    match (&standing.lapse, standing.status) {
+        (_, DistributionStatus::Withdrawn) => withdrawn(),
+        (_, DistributionStatus::ClosedWithoutAgreement) => closed(),
+        (Some(lapse), _) => lapsed(lapse),
+        _ => DomainError::rule_broken(
             Rule::AgreedDistributionVariesOnlyByNewRound,
             "This distribution has been agreed. To change it, start a variation round.",
-        )),
+        ),
     }
+}
+
+/// The version open for consent, or why there is none (withdrawn, closed, lapsed, agreed).
+fn require_open(standing: &Standing) -> Result<u32, DomainError> {
+    standing.open_version.ok_or_else(|| not_open(standing))
 }
 
 fn require_latest(version: u32, latest: u32) -> Result<(), DomainError> {
@@ -286,6 +452,26 @@ fn require_latest(version: u32, latest: u32) -> Result<(), DomainError> {
         Err(DomainError::conflict(format!(
             "You named version {version}, but the latest version is {latest}. Please read version {latest} first."
         )))
+    }
+}
+
+/// An organisation's standing objection to a version.
+fn standing_objection<'s>(
+    state: &'s DistributionState,
+    hub: &HubState,
+    organisation: crate::ids::OrganisationId,
+    version: u32,
+) -> Result<&'s super::state::PositionRecord, DomainError> {
+    match state.positions_on(version).get(&organisation) {
+        Some(p) if p.position.is_objection() && p.holds() => Ok(p),
+        Some(p) if p.position.is_objection() => Err(DomainError::conflict(format!(
+            "The objection of {} to version {version} has already been withdrawn.",
+            hub.organisation_name_or(organisation)
+        ))),
+        _ => Err(DomainError::not_found(format!(
+            "{} has no standing objection to version {version}.",
+            hub.organisation_name_or(organisation)
+        ))),
     }
 }
 
@@ -303,47 +489,66 @@ fn require_may_change(state: &DistributionState, who: &Actor) -> Result<(), Doma
     }
 }
 
-/// Why the latest version cannot be agreed yet, if anything stands in the way.
+/// `event`, followed by the agreement when, with it applied, nothing stands in the way.
+fn with_agreement_if_due(
+    state: &DistributionState,
+    hub: &HubState,
+    lapse: Option<&Lapse>,
+    event: DistributionEvent,
+    actor: MemberId,
+    now: DateTime<Utc>,
+) -> Vec<DistributionEvent> {
+    let mut after = state.clone();
+    after.apply(&event);
+    let mut events = vec![event];
+    if agreement_blocker(&after, hub, lapse, now).is_none() {
+        events.push(agreed(&after, actor, now));
+    }
+    events
+}
+
+/// Why the open version cannot be agreed yet, if anything stands in the way.
 fn agreement_blocker(
     state: &DistributionState,
     hub: &HubState,
+    lapse: Option<&Lapse>,
     now: DateTime<Utc>,
 ) -> Option<DomainError> {
-    let latest = state.latest()?;
-    let missing = state.missing_consents();
-    if !missing.is_empty() {
-        let names: Vec<_> = missing
+    let standing = state.standing(lapse);
+    let Some(open) = standing.open_version else {
+        return Some(not_open(&standing));
+    };
+    let version = state.versions.iter().find(|v| v.version == open)?;
+    if !standing.missing.is_empty() {
+        let names: Vec<_> = standing
+            .missing
             .iter()
             .map(|id| hub.organisation_name_or(*id))
             .collect();
         return Some(DomainError::rule_broken(
             Rule::AgreementNeedsEveryPartyOnLatestVersion,
             format!(
-                "Every party must consent to version {}. Still waiting for: {}.",
-                latest.version,
+                "Every party must consent to version {open}. Still waiting for: {}.",
                 names.join(", ")
             ),
         ));
     }
-    let objections = state.open_objections();
-    if let Some(o) = objections.first() {
+    if let Some(o) = standing.objecting.first() {
         return Some(DomainError::rule_broken(
             Rule::OpenObjectionBlocksAgreement,
             format!(
-                "{} has objected to version {}, so it cannot be agreed until the distribution is amended.",
-                hub.organisation_name_or(o.organisation_id),
-                latest.version
+                "{} has objected to version {open}, so it cannot be agreed until that objection is withdrawn or the distribution is amended.",
+                hub.organisation_name_or(*o),
             ),
         ));
     }
-    let earliest = latest.at + hub.minimum_deliberation();
+    let earliest = version.at + hub.minimum_deliberation();
     if now < earliest {
         return Some(DomainError::rule_broken(
             Rule::MinimumDeliberationTime,
             format!(
-                "The hub gives every version at least {} of deliberation. Version {} can be agreed from {}.",
+                "The hub gives every version at least {} of deliberation. Version {open} can be agreed from {}.",
                 describe_seconds(hub.minimum_deliberation_seconds),
-                latest.version,
                 earliest.format("%-d %B %Y at %H:%M UTC")
             ),
         ));

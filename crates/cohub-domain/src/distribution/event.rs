@@ -139,6 +139,78 @@ pub struct VariationRoundStarted {
     pub at: DateTime<Utc>,
 }
 
+/// The distribution's proposer answered an objection (the objection still stands).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObjectionAnswered {
+    /// The distribution.
+    pub distribution_id: DistributionId,
+    /// The version objected to.
+    pub version: u32,
+    /// The objecting organisation.
+    pub organisation_id: OrganisationId,
+    /// The answer, in plain words.
+    pub answer: PlainText,
+    /// Who answered (the proposer).
+    pub by: MemberId,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+/// An organisation withdrew its objection: it no longer stands (and the organisation has no
+/// position on that version until it consents or objects again).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObjectionWithdrawn {
+    /// The distribution.
+    pub distribution_id: DistributionId,
+    /// The version objected to.
+    pub version: u32,
+    /// The objecting organisation.
+    pub organisation_id: OrganisationId,
+    /// Who had objected for it.
+    pub objected_by: MemberId,
+    /// An optional note on why.
+    pub note: Option<PlainText>,
+    /// Who withdrew it (the author, or a lead of the same organisation).
+    pub by: MemberId,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+/// A facilitator closed a round that could not agree. A first round closes the distribution
+/// (nothing was ever agreed); a variation round closes and the agreed version stays in force.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DistributionClosedWithoutAgreement {
+    /// The distribution.
+    pub distribution_id: DistributionId,
+    /// The version that was open.
+    pub version: u32,
+    /// The agreed version that stays in force, if any.
+    pub in_force_version: Option<u32>,
+    /// Why it could not agree.
+    pub reason: PlainText,
+    /// Who closed it (a facilitator).
+    pub by: MemberId,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+/// A variation round was abandoned: the agreed version stays in force.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VariationAbandoned {
+    /// The distribution.
+    pub distribution_id: DistributionId,
+    /// The variation's version that was open.
+    pub version: u32,
+    /// The agreed version that stays in force.
+    pub in_force_version: u32,
+    /// Why.
+    pub reason: PlainText,
+    /// Who abandoned it.
+    pub by: MemberId,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
 /// Something that happened to a distribution.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", content = "payload")]
@@ -157,6 +229,14 @@ pub enum DistributionEvent {
     DistributionWithdrawn(DistributionWithdrawn),
     /// See [`VariationRoundStarted`].
     VariationRoundStarted(VariationRoundStarted),
+    /// See [`ObjectionAnswered`].
+    ObjectionAnswered(ObjectionAnswered),
+    /// See [`ObjectionWithdrawn`].
+    ObjectionWithdrawn(ObjectionWithdrawn),
+    /// See [`DistributionClosedWithoutAgreement`].
+    DistributionClosedWithoutAgreement(DistributionClosedWithoutAgreement),
+    /// See [`VariationAbandoned`].
+    VariationAbandoned(VariationAbandoned),
 }
 
 event_codec!(DistributionEvent {
@@ -167,6 +247,10 @@ event_codec!(DistributionEvent {
     DistributionAgreed(DistributionAgreed) = "DistributionAgreed",
     DistributionWithdrawn(DistributionWithdrawn) = "DistributionWithdrawn",
     VariationRoundStarted(VariationRoundStarted) = "VariationRoundStarted",
+    ObjectionAnswered(ObjectionAnswered) = "ObjectionAnswered",
+    ObjectionWithdrawn(ObjectionWithdrawn) = "ObjectionWithdrawn",
+    DistributionClosedWithoutAgreement(DistributionClosedWithoutAgreement) = "DistributionClosedWithoutAgreement",
+    VariationAbandoned(VariationAbandoned) = "VariationAbandoned",
 });
 
 impl DistributionEvent {
@@ -180,6 +264,10 @@ impl DistributionEvent {
             DistributionEvent::DistributionAgreed(e) => e.distribution_id,
             DistributionEvent::DistributionWithdrawn(e) => e.distribution_id,
             DistributionEvent::VariationRoundStarted(e) => e.distribution_id,
+            DistributionEvent::ObjectionAnswered(e) => e.distribution_id,
+            DistributionEvent::ObjectionWithdrawn(e) => e.distribution_id,
+            DistributionEvent::DistributionClosedWithoutAgreement(e) => e.distribution_id,
+            DistributionEvent::VariationAbandoned(e) => e.distribution_id,
         }
     }
 
@@ -193,6 +281,10 @@ impl DistributionEvent {
             DistributionEvent::DistributionAgreed(e) => e.by,
             DistributionEvent::DistributionWithdrawn(e) => e.by,
             DistributionEvent::VariationRoundStarted(e) => e.by,
+            DistributionEvent::ObjectionAnswered(e) => e.by,
+            DistributionEvent::ObjectionWithdrawn(e) => e.by,
+            DistributionEvent::DistributionClosedWithoutAgreement(e) => e.by,
+            DistributionEvent::VariationAbandoned(e) => e.by,
         }
     }
 
@@ -206,6 +298,10 @@ impl DistributionEvent {
             DistributionEvent::DistributionAgreed(e) => e.at,
             DistributionEvent::DistributionWithdrawn(e) => e.at,
             DistributionEvent::VariationRoundStarted(e) => e.at,
+            DistributionEvent::ObjectionAnswered(e) => e.at,
+            DistributionEvent::ObjectionWithdrawn(e) => e.at,
+            DistributionEvent::DistributionClosedWithoutAgreement(e) => e.at,
+            DistributionEvent::VariationAbandoned(e) => e.at,
         }
     }
 
@@ -260,8 +356,40 @@ impl DistributionEvent {
                 format!("{who} withdrew the distribution: {}", e.reason)
             }
             DistributionEvent::VariationRoundStarted(e) => format!(
-                "{who} started a variation round with version {} (version {} stays agreed until then): {}",
+                "{who} started a variation round with version {} (version {} stays agreed and in force until a variation is agreed): {}",
                 e.version, e.agreed_version, e.rationale
+            ),
+            DistributionEvent::ObjectionAnswered(e) => format!(
+                "{who} answered the objection of {} to version {}: {}",
+                names.organisation(e.organisation_id),
+                e.version,
+                e.answer
+            ),
+            DistributionEvent::ObjectionWithdrawn(e) => {
+                let note = e
+                    .note
+                    .as_ref()
+                    .map(|n| format!(": {n}"))
+                    .unwrap_or_else(|| ".".to_string());
+                format!(
+                    "{} withdrew its objection to version {} ({who}){note}",
+                    names.organisation(e.organisation_id),
+                    e.version
+                )
+            }
+            DistributionEvent::DistributionClosedWithoutAgreement(e) => match e.in_force_version {
+                Some(v) => format!(
+                    "{who} closed the variation round on version {} without agreement; version {v} stays in force: {}",
+                    e.version, e.reason
+                ),
+                None => format!(
+                    "{who} closed the round on version {} without agreement, so nothing was agreed: {}",
+                    e.version, e.reason
+                ),
+            },
+            DistributionEvent::VariationAbandoned(e) => format!(
+                "{who} abandoned the variation in version {}; version {} stays agreed and in force: {}",
+                e.version, e.in_force_version, e.reason
             ),
         }
     }

@@ -812,6 +812,41 @@ pub fn distribution_command() -> BoxedStrategy<DomainCommand> {
                 rationale,
             }
         }),
+        (
+            distribution_id(),
+            prop_oneof![2 => 1u32..4, 1 => version()],
+            // Mostly the organisations the snapshots have objecting.
+            prop_oneof![2 => Just(ORG_CARERS), 1 => org_id()],
+            text()
+        )
+            .prop_map(|(distribution_id, version, organisation_id, answer)| {
+                DistributionCommand::AnswerObjection {
+                    distribution_id,
+                    version,
+                    organisation_id,
+                    answer,
+                }
+            }),
+        (distribution_id(), version(), prop::option::of(text())).prop_map(
+            |(distribution_id, version, note)| DistributionCommand::WithdrawObjection {
+                distribution_id,
+                version,
+                note,
+            }
+        ),
+        (distribution_id(), version(), text()).prop_map(|(distribution_id, version, reason)| {
+            DistributionCommand::CloseWithoutAgreement {
+                distribution_id,
+                version,
+                reason,
+            }
+        }),
+        (distribution_id(), text()).prop_map(|(distribution_id, reason)| {
+            DistributionCommand::AbandonVariation {
+                distribution_id,
+                reason,
+            }
+        }),
     ]
     .prop_map(DomainCommand::from)
     .boxed()
@@ -829,7 +864,7 @@ pub fn any_command() -> BoxedStrategy<DomainCommand> {
 }
 
 /// The name of every command variant there is (what `DomainCommand::name` returns).
-pub const ALL_COMMANDS: [&str; 30] = [
+pub const ALL_COMMANDS: [&str; 34] = [
     "found_hub",
     "admit_organisation",
     "admit_member",
@@ -860,6 +895,10 @@ pub const ALL_COMMANDS: [&str; 30] = [
     "close_agreement",
     "withdraw_distribution",
     "start_variation_round",
+    "answer_objection",
+    "withdraw_objection",
+    "close_without_agreement",
+    "abandon_variation",
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -1354,6 +1393,7 @@ pub fn distribution_invariants(world: &World, d: &DistributionState) -> Result<(
     }
     let latest = d.version();
     let agreed_versions: BTreeSet<u32> = d.agreements.iter().map(|a| a.version).collect();
+    let ended_versions: BTreeSet<u32> = d.round_endings.iter().map(|e| e.version).collect();
     for p in &d.positions {
         if p.version == 0 || p.version > latest {
             return Err(format!(
@@ -1369,11 +1409,30 @@ pub fn distribution_invariants(world: &World, d: &DistributionState) -> Result<(
         if speaker.organisation_id != p.organisation_id {
             return Err("a position given for another organisation".into());
         }
+        if p.position.is_consent() && (p.answer.is_some() || p.withdrawal.is_some()) {
+            return Err("a consent with an objection's answer or withdrawal".into());
+        }
+        {
+            if let Some(a) = &p.answer {
+                if Some(a.by) != d.proposed_by || a.by == p.by {
+                    return Err("an objection answered by someone other than the proposer".into());
+                }
+            }
+            if let Some(w) = &p.withdrawal {
+                let by = hub
+                    .members
+                    .get(&w.by)
+                    .ok_or("an objection withdrawn by a stranger")?;
+                if w.by != p.by && by.organisation_id != p.organisation_id {
+                    return Err("an objection withdrawn by another organisation".into());
+                }
+            }
+        }
     }
     // A consent counts only for the version it names, and only while that version is the
     // latest: every current consent on an older version that was never agreed is voided.
     for v in 1..latest {
-        if agreed_versions.contains(&v) {
+        if agreed_versions.contains(&v) || ended_versions.contains(&v) {
             continue;
         }
         for (org, p) in d.positions_on(v) {
@@ -1385,9 +1444,13 @@ pub fn distribution_invariants(world: &World, d: &DistributionState) -> Result<(
         }
     }
     // Voided consents stay in the record (audit), but never on the latest open version.
-    if d.status == DistributionStatus::Proposed && d.positions_on(latest).values().any(|p| p.voided)
-    {
-        return Err("a voided position on the latest version".into());
+    if let Some(open) = d.open_version() {
+        if open != latest {
+            return Err("a round is open on a version that is not the latest".into());
+        }
+        if d.positions_on(open).values().any(|p| p.voided) {
+            return Err("a voided position on the open version".into());
+        }
     }
     // Every agreement: on a version whose every party consented to that very version, with no
     // objection standing (no position on a version can follow its agreement).
@@ -1407,7 +1470,7 @@ pub fn distribution_invariants(world: &World, d: &DistributionState) -> Result<(
             .collect();
         for party in &v.terms.parties {
             match positions.get(party) {
-                Some(p) if matches!(p.position, Position::Consented) => {}
+                Some(p) if p.position.is_consent() && p.holds() => {}
                 _ => {
                     return Err(format!(
                         "v{} agreed without {party}'s consent to it",
@@ -1418,26 +1481,57 @@ pub fn distribution_invariants(world: &World, d: &DistributionState) -> Result<(
         }
         if positions
             .values()
-            .any(|p| matches!(p.position, Position::Objected { .. }))
+            .any(|p| p.position.is_objection() && p.holds())
         {
             return Err(format!("v{} agreed over a standing objection", a.version));
         }
     }
+    for e in &d.round_endings {
+        if e.version == 0 || e.version > latest {
+            return Err("a round ended on a version that does not exist".into());
+        }
+    }
+    let standing = d.standing(None);
     match d.status {
         DistributionStatus::Agreed => {
-            if d.agreed().map(|a| a.version) != Some(latest) {
-                return Err("agreed, but not on the latest version".into());
-            }
-            if !d.missing_consents().is_empty() {
-                return Err("agreed with consents missing on the latest version".into());
+            let in_force = d.in_force().ok_or("agreed without an agreement")?;
+            match standing.open_version {
+                Some(open) if open <= in_force => {
+                    return Err(
+                        "a variation open on a version not newer than the one in force".into(),
+                    )
+                }
+                Some(_) => {}
+                None => {
+                    if standing.version != in_force || !standing.missing.is_empty() {
+                        return Err("agreed with consents missing on the version in force".into());
+                    }
+                }
             }
         }
         DistributionStatus::Withdrawn => {
             if d.withdrawal_reason.is_none() {
                 return Err("withdrawn without a reason".into());
             }
+            if !d.agreements.is_empty() {
+                return Err("withdrawn after an agreement".into());
+            }
         }
-        DistributionStatus::Proposed => {}
+        DistributionStatus::ClosedWithoutAgreement => {
+            if !d.agreements.is_empty() || d.round_endings.is_empty() {
+                return Err(
+                    "closed without agreement, but something was agreed or nobody closed it".into(),
+                );
+            }
+        }
+        DistributionStatus::Lapsed => {
+            return Err("a lapse stored in the distribution's own status".into())
+        }
+        DistributionStatus::Proposed => {
+            if standing.open_version != Some(latest) {
+                return Err("proposed, but no round open on the latest version".into());
+            }
+        }
     }
     let _ = MemberStatus::Active;
     Ok(())

@@ -1,5 +1,7 @@
 //! Distribution mutations: propose, amend (voids consents), consent, object (with a reason),
-//! close the agreement, withdraw, start a variation round.
+//! answer an objection (the proposer), withdraw an objection (its organisation), close the
+//! agreement, close a round without agreement (a facilitator), withdraw, start a variation
+//! round, abandon a variation.
 
 use super::{execute, id_or_new, missing, Done};
 use crate::error::ApiError;
@@ -172,6 +174,52 @@ pub struct StartVariationRoundInput {
     pub rationale: PlainTextInput,
 }
 
+/// Answer an organisation's standing objection to the open version (the distribution's
+/// proposer only). The answer is shown beside the objection; the objection still stands.
+#[derive(InputObject)]
+pub struct AnswerObjectionInput {
+    /// The distribution.
+    pub distribution_id: Uuid,
+    /// The version objected to (must be the version open for consent).
+    pub version: u32,
+    /// The objecting organisation.
+    pub organisation_id: Uuid,
+    /// The answer (up to 2000 characters).
+    pub answer: PlainTextInput,
+}
+
+/// Withdraw your organisation's standing objection to the open version (the member who made
+/// it, or a lead of the same organisation).
+#[derive(InputObject)]
+pub struct WithdrawObjectionInput {
+    /// The distribution.
+    pub distribution_id: Uuid,
+    /// The version objected to (must be the version open for consent).
+    pub version: u32,
+    /// An optional note on why (up to 2000 characters).
+    pub note: Option<PlainTextInput>,
+}
+
+/// Close an open round that cannot agree, with a reason (a facilitator).
+#[derive(InputObject)]
+pub struct CloseWithoutAgreementInput {
+    /// The distribution.
+    pub distribution_id: Uuid,
+    /// The version open for consent.
+    pub version: u32,
+    /// Why it cannot agree (up to 2000 characters).
+    pub reason: PlainTextInput,
+}
+
+/// Abandon an open variation round: the agreed version stays in force.
+#[derive(InputObject)]
+pub struct AbandonVariationInput {
+    /// The distribution.
+    pub distribution_id: Uuid,
+    /// Why (up to 2000 characters).
+    pub reason: PlainTextInput,
+}
+
 /// What a distribution mutation changed.
 #[derive(SimpleObject)]
 pub struct DistributionPayload {
@@ -305,6 +353,79 @@ impl DistributionMutation {
             distribution_id: DistributionId::from_uuid(input.distribution_id),
             terms: input.terms.into(),
             rationale: input.rationale.into(),
+        };
+        payload(execute(ctx, command, idempotency_key, expected_version).await?)
+    }
+
+    /// Answer an organisation's standing objection to the open version, in words (the
+    /// distribution's proposer only). The answer is shown beside the objection; it does not
+    /// lift it: only the objecting organisation (withdrawing it) or a new version does.
+    async fn answer_objection(
+        &self,
+        ctx: &Context<'_>,
+        input: AnswerObjectionInput,
+        idempotency_key: Option<String>,
+        expected_version: Option<u64>,
+    ) -> Result<DistributionPayload, ApiError> {
+        let command = DistributionCommand::AnswerObjection {
+            distribution_id: DistributionId::from_uuid(input.distribution_id),
+            version: input.version,
+            organisation_id: OrganisationId::from_uuid(input.organisation_id),
+            answer: input.answer.into(),
+        };
+        payload(execute(ctx, command, idempotency_key, expected_version).await?)
+    }
+
+    /// Withdraw your organisation's standing objection to the open version (the member who
+    /// made it, or a lead of the same organisation). The organisation then has no position on
+    /// that version; if every party has consented and nothing else stands in the way, the
+    /// distribution is agreed at once.
+    async fn withdraw_objection(
+        &self,
+        ctx: &Context<'_>,
+        input: WithdrawObjectionInput,
+        idempotency_key: Option<String>,
+        expected_version: Option<u64>,
+    ) -> Result<DistributionPayload, ApiError> {
+        let command = DistributionCommand::WithdrawObjection {
+            distribution_id: DistributionId::from_uuid(input.distribution_id),
+            version: input.version,
+            note: input.note.map(Into::into),
+        };
+        payload(execute(ctx, command, idempotency_key, expected_version).await?)
+    }
+
+    /// Close an open round that cannot agree, with a reason (a facilitator; not a round every
+    /// party consented to with no objection standing). A first round ends the distribution
+    /// (status `CLOSED_WITHOUT_AGREEMENT`); a variation round ends and the agreed version
+    /// stays in force.
+    async fn close_without_agreement(
+        &self,
+        ctx: &Context<'_>,
+        input: CloseWithoutAgreementInput,
+        idempotency_key: Option<String>,
+        expected_version: Option<u64>,
+    ) -> Result<DistributionPayload, ApiError> {
+        let command = DistributionCommand::CloseWithoutAgreement {
+            distribution_id: DistributionId::from_uuid(input.distribution_id),
+            version: input.version,
+            reason: input.reason.into(),
+        };
+        payload(execute(ctx, command, idempotency_key, expected_version).await?)
+    }
+
+    /// Abandon an open variation round, with a reason (its proposer, a facilitator or a lead
+    /// of a party): the agreed version stays in force.
+    async fn abandon_variation(
+        &self,
+        ctx: &Context<'_>,
+        input: AbandonVariationInput,
+        idempotency_key: Option<String>,
+        expected_version: Option<u64>,
+    ) -> Result<DistributionPayload, ApiError> {
+        let command = DistributionCommand::AbandonVariation {
+            distribution_id: DistributionId::from_uuid(input.distribution_id),
+            reason: input.reason.into(),
         };
         payload(execute(ctx, command, idempotency_key, expected_version).await?)
     }
