@@ -294,7 +294,13 @@ async fn scenario() -> Result<()> {
     // Retry every unacknowledged one with its key: a receipt each, nothing twice.
     let mut retried = Vec::new();
     for a in &unacked {
-        let answer = ctx.frame(a.problem, &a.key).await?;
+        // A patient client: while the member's rate limit says wait (the load just sent many
+        // quickly refused requests), it waits and sends the same request again.
+        let mut answer = ctx.frame(a.problem, &a.key).await?;
+        while answer["errors"][0]["extensions"]["code"] == "LIMIT" {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            answer = ctx.frame(a.problem, &a.key).await?;
+        }
         let r = receipt_of(&answer)
             .with_context(|| format!("retrying {} gave no receipt: {answer}", a.key))?;
         let was_there = per_key.get(a.key.as_str()).copied().unwrap_or(0) == 1;
