@@ -200,6 +200,28 @@ impl Server {
         self.log.lock().expect("log lock").clone()
     }
 
+    /// Founds a hub named `name` with `token`'s member as its founder (Asha, of a community
+    /// organisation, Tipton Carers) and returns its id.
+    pub async fn found_hub(&self, token: &str, name: &str, purpose: &str) -> Result<Uuid> {
+        let found = self
+            .gql_ok(
+                "mutation($i: FoundHubInput!) { foundHub(input: $i) { hub { id } } }",
+                json!({ "i": {
+                    "name": name,
+                    "purpose": { "text": purpose },
+                    "founderName": "Asha",
+                    "organisation": { "name": "Tipton Carers", "kind": "COMMUNITY_ORGANISATION" },
+                }}),
+                Some(token),
+            )
+            .await?;
+        found["foundHub"]["hub"]["id"]
+            .as_str()
+            .context("foundHub returned no hub id")?
+            .parse()
+            .context("foundHub returned a hub id that is not a UUID")
+    }
+
     /// POSTs a GraphQL request and returns the JSON answer, whatever the HTTP status.
     pub async fn gql(&self, query: &str, variables: Value, token: Option<&str>) -> Result<Value> {
         let mut req = self

@@ -177,17 +177,8 @@ async fn nobody_sees_or_verifies_a_hub_they_are_not_in() -> Result<()> {
 
     // A stranger founds a second hub and frames a problem there.
     let stranger = token(dir.path(), Uuid::now_v7()).await?;
-    let other = Uuid::now_v7();
-    server
-        .gql_ok(
-            "mutation($i: FoundHubInput!) { foundHub(input: $i) { receipt { hubSeq } } }",
-            json!({ "i": {
-                "hubId": other, "name": "Tipton Carers Hub", "purpose": pt("Carers in Tipton."),
-                "founderName": "Sam Jones",
-                "organisation": { "name": "Tipton Carers", "kind": "COMMUNITY_ORGANISATION" },
-            } }),
-            Some(&stranger),
-        )
+    let other = server
+        .found_hub(&stranger, "Tipton Carers Hub", "Carers in Tipton.")
         .await?;
     let problem = Uuid::now_v7();
     server

@@ -82,22 +82,9 @@ async fn writes_are_answered_truthfully_when_the_database_fails_around_them() ->
     let member = Uuid::now_v7();
     let token = token(dir.path(), member).await?;
     let server = Server::start_with(dir.path(), &["--store", &proxy.url(&schema.url())]).await?;
-    let found = server
-        .gql_ok(
-            "mutation($i: FoundHubInput!) { foundHub(input: $i) { hub { id } } }",
-            json!({ "i": {
-                "name": "Truthful hub",
-                "purpose": { "text": "Says what happened to every write." },
-                "founderName": "Asha",
-                "organisation": { "name": "Tipton Carers", "kind": "COMMUNITY_ORGANISATION" },
-            }}),
-            Some(&token),
-        )
+    let hub = server
+        .found_hub(&token, "Truthful hub", "Says what happened to every write.")
         .await?;
-    let hub = found["foundHub"]["hub"]["id"]
-        .as_str()
-        .context("no hub id")?
-        .parse()?;
     let ctx = Ctx { server, token, hub };
 
     // (a) The commit's answer is lost: the write is answered with its receipt.

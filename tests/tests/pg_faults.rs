@@ -197,22 +197,13 @@ async fn scenario() -> Result<()> {
     let token = token(dir.path(), member).await?;
     let url = schema.url();
     let server = Server::start_with(dir.path(), &["--store", &url]).await?;
-    let found = server
-        .gql_ok(
-            "mutation($i: FoundHubInput!) { foundHub(input: $i) { hub { id } } }",
-            json!({ "i": {
-                "name": "Fault-tolerant hub",
-                "purpose": { "text": "Keeps its word when the database does not." },
-                "founderName": "Asha",
-                "organisation": { "name": "Tipton Carers", "kind": "COMMUNITY_ORGANISATION" },
-            }}),
-            Some(&token),
+    let hub = server
+        .found_hub(
+            &token,
+            "Fault-tolerant hub",
+            "Keeps its word when the database does not.",
         )
         .await?;
-    let hub = found["foundHub"]["hub"]["id"]
-        .as_str()
-        .context("no hub id")?
-        .parse()?;
     let ctx = Arc::new(Ctx { server, token, hub });
 
     let stop = Arc::new(AtomicBool::new(false));
