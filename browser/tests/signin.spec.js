@@ -1,0 +1,33 @@
+// The front door: the home page and /signin are accessible, and a member can sign in by pasting
+// a token, with JavaScript disabled as well as enabled.
+const { test, expect, tokenFor, signIn, expectAccessible, screenshot } = require('../helpers');
+
+test('the home page loads and is accessible', async ({ page }) => {
+  const response = await page.goto('/');
+  expect(response.ok(), `GET / answered ${response.status()}`).toBe(true);
+  expect(response.headers()['content-type']).toContain('text/html');
+  await expectAccessible(page);
+  await screenshot(page, 'home');
+});
+
+test('the sign-in page loads and is accessible', async ({ page }) => {
+  const response = await page.goto('/signin');
+  expect(response.ok(), `GET /signin answered ${response.status()}`).toBe(true);
+  await expect(page.getByLabel('Token', { exact: true })).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Sign in', exact: true })).toBeVisible();
+  await expectAccessible(page);
+  await screenshot(page, 'signin');
+});
+
+test('signing in with a pasted token works with JavaScript disabled', async ({ noJs }) => {
+  await signIn(noJs, tokenFor('champion'));
+  // Signed in: the page names the member (Amina Begum is the demo hub's community champion).
+  await expect(noJs.getByText('Amina Begum').first()).toBeVisible();
+});
+
+test('the page after signing in is accessible', async ({ page }) => {
+  await signIn(page, tokenFor('champion'));
+  await expect(page.getByText('Amina Begum').first()).toBeVisible();
+  await expectAccessible(page);
+  await screenshot(page, 'signed-in');
+});
