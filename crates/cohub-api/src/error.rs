@@ -79,6 +79,16 @@ pub enum ApiError {
     /// See [`ErrorCode::Validation`].
     #[error("{0}")]
     Validation(String),
+    /// A [`ErrorCode::Validation`] about one field of the input, named in
+    /// `extensions.field` in the words the message uses (e.g. `title`), so a form can show the
+    /// message beside that field.
+    #[error("{message}")]
+    InvalidField {
+        /// The field, as the message names it.
+        field: String,
+        /// What is wrong and how to put it right.
+        message: String,
+    },
     /// See [`ErrorCode::Conflict`].
     #[error("{0}")]
     Conflict(String),
@@ -114,7 +124,7 @@ impl ApiError {
             ApiError::Unauthenticated(_) => ErrorCode::Unauthenticated,
             ApiError::Forbidden(_) => ErrorCode::Forbidden,
             ApiError::NotFound(_) => ErrorCode::NotFound,
-            ApiError::Validation(_) => ErrorCode::Validation,
+            ApiError::Validation(_) | ApiError::InvalidField { .. } => ErrorCode::Validation,
             ApiError::Conflict(_) => ErrorCode::Conflict,
             ApiError::IdempotencyKeyReused(_) => ErrorCode::IdempotencyKeyReused,
             ApiError::Rule { .. } => ErrorCode::Rule,
@@ -146,6 +156,9 @@ impl ApiError {
         if let ApiError::Rule { rule, .. } = self {
             extensions["rule"] = json!(rule);
         }
+        if let ApiError::InvalidField { field, .. } = self {
+            extensions["field"] = json!(field);
+        }
         if let Some(secs) = self.retry_after_seconds() {
             extensions["retryAfterSeconds"] = json!(secs);
         }
@@ -163,6 +176,9 @@ fn set_code(ext: &mut async_graphql::ErrorExtensionValues, err: &ApiError) {
     ext.set("code", err.code().as_str());
     if let ApiError::Rule { rule, .. } = err {
         ext.set("rule", rule.as_str());
+    }
+    if let ApiError::InvalidField { field, .. } = err {
+        ext.set("field", field.as_str());
     }
     if let Some(secs) = err.retry_after_seconds() {
         ext.set("retryAfterSeconds", secs);
@@ -210,6 +226,9 @@ impl From<DomainError> for ApiError {
     fn from(err: DomainError) -> Self {
         match err {
             DomainError::Validation(m) => ApiError::Validation(m),
+            DomainError::InvalidField { field, message } => {
+                ApiError::InvalidField { field, message }
+            }
             DomainError::Rule { rule, message } => ApiError::Rule {
                 rule: rule.as_str().to_string(),
                 message,

@@ -42,18 +42,19 @@ pub struct AppState {
     pub shutdown: watch::Receiver<bool>,
 }
 
-/// The whole HTTP surface.
-pub fn router(state: AppState) -> Router {
-    Router::new()
+/// The whole HTTP surface: the API's routes, `app`'s (if any), and the layers around both.
+pub fn router(state: AppState, app: Option<Router>) -> Router {
+    let api = Router::new()
         .route("/graphql", post(graphql_http::post).get(graphql_http::get))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
+        .with_state(state.clone());
+    api.merge(app.unwrap_or_default())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), http_metrics))
         .layer(CatchPanicLayer::custom(panicked))
-        .with_state(state)
 }
 
 async fn not_found(req: Request) -> Response {

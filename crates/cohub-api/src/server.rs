@@ -6,7 +6,7 @@ use crate::metrics::Metrics;
 use crate::rate_limit::RateLimiter;
 use crate::readiness::Readiness;
 use crate::router::{router, AppState};
-use crate::schema::{build_schema, SchemaDeps};
+use crate::schema::{build_schema, CohubSchema, SchemaDeps};
 use axum::http::HeaderName;
 use axum::Router;
 use cohub_command::CommandService;
@@ -46,7 +46,8 @@ pub enum SetupError {
 /// The assembled HTTP edge: its router and the switch that tells open connections the
 /// server is shutting down.
 pub struct Api {
-    router: Router,
+    state: AppState,
+    app: Option<Router>,
     shutdown: watch::Sender<bool>,
 }
 
@@ -99,14 +100,37 @@ impl Api {
             shutdown: shutdown_rx,
         };
         Ok(Api {
-            router: router(state),
+            state,
+            app: None,
             shutdown,
         })
     }
 
-    /// The router (for serving, or for in-process tests with `tower::ServiceExt::oneshot`).
+    /// The router (for serving, or for in-process tests with `tower::ServiceExt::oneshot`):
+    /// the API's routes, any mounted app's routes, and the layers around them all.
     pub fn router(&self) -> Router {
-        self.router.clone()
+        router(self.state.clone(), self.app.clone())
+    }
+
+    /// Serves `app`'s routes beside the API's (e.g. the web app at `/`), inside the same
+    /// metrics and panic layers. Its paths must not clash with the API's.
+    pub fn mount(&mut self, app: Router) {
+        self.app = Some(app);
+    }
+
+    /// The executable schema, for an app that answers through the same API in-process.
+    pub fn schema(&self) -> CohubSchema {
+        self.state.schema.clone()
+    }
+
+    /// Bearer-token verification, shared with a mounted app.
+    pub fn verifier(&self) -> Arc<Verifier> {
+        self.state.verifier.clone()
+    }
+
+    /// The request rate limiter, shared with a mounted app.
+    pub fn limiter(&self) -> Arc<RateLimiter> {
+        self.state.limiter.clone()
     }
 
     /// Tells open subscriptions and `/readyz` that the server is shutting down
@@ -123,9 +147,9 @@ pub async fn serve<F>(listener: TcpListener, api: Api, shutdown: F) -> std::io::
 where
     F: Future<Output = ()> + Send + 'static,
 {
+    let router = api.router();
     let Api {
-        router,
-        shutdown: switch,
+        shutdown: switch, ..
     } = api;
     let signal = async move {
         shutdown.await;

@@ -111,6 +111,14 @@ pub enum DomainError {
     /// The input is malformed: too long, empty, a bad language tag, a badly formed list.
     #[error("{0}")]
     Validation(String),
+    /// One named field of the input is malformed (empty, too long, a bad language tag).
+    #[error("{message}")]
+    InvalidField {
+        /// The field, in the words the message uses (e.g. `title`, `problem statement`).
+        field: String,
+        /// What is wrong and how to put it right.
+        message: String,
+    },
     /// The command would break a co-production rule.
     #[error("{message}")]
     Rule {
@@ -137,7 +145,7 @@ impl DomainError {
     /// A stable code for the API (`VALIDATION`, `RULE`, `FORBIDDEN`, `NOT_FOUND`, `CONFLICT`, `CODEC`).
     pub fn code(&self) -> &'static str {
         match self {
-            DomainError::Validation(_) => "VALIDATION",
+            DomainError::Validation(_) | DomainError::InvalidField { .. } => "VALIDATION",
             DomainError::Rule { .. } => "RULE",
             DomainError::Forbidden(_) => "FORBIDDEN",
             DomainError::NotFound(_) => "NOT_FOUND",
@@ -158,6 +166,22 @@ impl DomainError {
     pub fn rule_broken(rule: Rule, message: impl Into<String>) -> Self {
         DomainError::Rule {
             rule,
+            message: message.into(),
+        }
+    }
+
+    /// Whether the input itself is malformed (`VALIDATION`).
+    pub fn is_validation(&self) -> bool {
+        matches!(
+            self,
+            DomainError::Validation(_) | DomainError::InvalidField { .. }
+        )
+    }
+
+    /// Builds a validation error about one named field.
+    pub fn invalid_field(field: &str, message: impl Into<String>) -> Self {
+        DomainError::InvalidField {
+            field: field.to_owned(),
             message: message.into(),
         }
     }

@@ -74,29 +74,35 @@ impl std::fmt::Display for PlainText {
 /// Checks a bare string: trimmed non-empty, within the limit, no control characters but newline/tab.
 pub fn validate_str(text: &str, field: &str, limit: TextLimit) -> Result<(), DomainError> {
     if text.trim().is_empty() {
-        return Err(DomainError::validation(format!(
-            "The {field} is empty. Please write something."
-        )));
+        return Err(DomainError::invalid_field(
+            field,
+            format!("The {field} is empty. Please write something."),
+        ));
     }
     if text.trim() != text {
-        return Err(DomainError::validation(format!(
-            "The {field} starts or ends with spaces. Please remove them."
-        )));
+        return Err(DomainError::invalid_field(
+            field,
+            format!("The {field} starts or ends with spaces. Please remove them."),
+        ));
     }
     let count = text.chars().count();
     if count > limit.max_chars() {
-        return Err(DomainError::validation(format!(
-            "The {field} is too long: {count} characters, and the limit is {}.",
-            limit.max_chars()
-        )));
+        return Err(DomainError::invalid_field(
+            field,
+            format!(
+                "The {field} is too long: {count} characters, and the limit is {}.",
+                limit.max_chars()
+            ),
+        ));
     }
     if text
         .chars()
         .any(|c| c.is_control() && c != '\n' && c != '\t')
     {
-        return Err(DomainError::validation(format!(
-            "The {field} contains hidden control characters. Please use plain text."
-        )));
+        return Err(DomainError::invalid_field(
+            field,
+            format!("The {field} contains hidden control characters. Please use plain text."),
+        ));
     }
     Ok(())
 }
@@ -104,7 +110,7 @@ pub fn validate_str(text: &str, field: &str, limit: TextLimit) -> Result<(), Dom
 /// Checks a BCP-47-like language tag.
 pub fn validate_lang(lang: &str, field: &str) -> Result<(), DomainError> {
     let bad = || {
-        DomainError::validation(format!(
+        DomainError::invalid_field(field, format!(
             "The language of the {field} (\"{}\") is not a language code like \"en\", \"ur\" or \"pa-Guru-IN\".",
             lang.chars().take(40).collect::<String>()
         ))
@@ -149,7 +155,7 @@ mod tests {
         for t in cases {
             assert!(matches!(
                 t.validate("title", TextLimit::Title),
-                Err(DomainError::Validation(_))
+                Err(DomainError::InvalidField { ref field, .. }) if field == "title"
             ));
         }
         assert!(PlainText::en("x".repeat(200))

@@ -51,6 +51,38 @@ pub struct Args {
     /// The audience the issuer's tokens must carry.
     #[arg(long, env = "COHUB_OIDC_AUDIENCE", default_value = "cohub")]
     oidc_audience: String,
+    /// Offer "Sign in with <name>" in the web app: the OIDC provider's client id for this
+    /// server (the provider must send people back to `<public URL>/signin/oidc/callback`).
+    #[arg(long, env = "COHUB_OIDC_CLIENT_ID", requires_all = ["oidc_issuer", "oidc_authorization_url", "oidc_token_url", "public_url"])]
+    oidc_client_id: Option<String>,
+    /// The OIDC client's secret, for providers that require one.
+    #[arg(long, env = "COHUB_OIDC_CLIENT_SECRET", requires = "oidc_client_id")]
+    oidc_client_secret: Option<String>,
+    /// The provider's authorization endpoint (where the web app sends people to sign in).
+    #[arg(
+        long,
+        env = "COHUB_OIDC_AUTHORIZATION_URL",
+        requires = "oidc_client_id"
+    )]
+    oidc_authorization_url: Option<String>,
+    /// The provider's token endpoint (where the web app exchanges the sign-in code).
+    #[arg(long, env = "COHUB_OIDC_TOKEN_URL", requires = "oidc_client_id")]
+    oidc_token_url: Option<String>,
+    /// What the web app's sign-in button calls the provider.
+    #[arg(
+        long,
+        env = "COHUB_OIDC_NAME",
+        default_value = "your organisation's account"
+    )]
+    oidc_name: String,
+    /// Which of the provider's tokens becomes the session: `id_token` or `access_token` (it
+    /// must carry the audience and member claim the API checks).
+    #[arg(long, env = "COHUB_OIDC_USE_TOKEN", default_value = "id_token", value_parser = ["id_token", "access_token"])]
+    oidc_use_token: String,
+    /// The address people reach this server at (e.g. `https://hub.example.org`), for the OIDC
+    /// provider's redirect back.
+    #[arg(long, env = "COHUB_PUBLIC_URL")]
+    public_url: Option<String>,
     /// Refuse tokens made by `cohub token` (accept only the OIDC issuer's).
     #[arg(long, env = "COHUB_NO_LOCAL_TOKENS")]
     no_local_tokens: bool,
@@ -77,6 +109,30 @@ fn parse_seconds(s: &str) -> Result<Duration, String> {
             "{s:?} is not a number of seconds between 0 and 3600 (e.g. 2 or 0.5)"
         )),
     }
+}
+
+/// The web app's settings from the command line.
+fn web_config(args: &Args) -> cohub_web::WebConfig {
+    let oidc = match (
+        &args.oidc_client_id,
+        &args.oidc_authorization_url,
+        &args.oidc_token_url,
+        &args.public_url,
+    ) {
+        (Some(client_id), Some(authorization_url), Some(token_url), Some(public_url)) => {
+            Some(cohub_web::WebOidc {
+                name: args.oidc_name.clone(),
+                authorization_url: authorization_url.clone(),
+                token_url: token_url.clone(),
+                client_id: client_id.clone(),
+                client_secret: args.oidc_client_secret.clone(),
+                redirect_url: format!("{}/signin/oidc/callback", public_url.trim_end_matches('/')),
+                use_token: args.oidc_use_token.clone(),
+            })
+        }
+        _ => None,
+    };
+    cohub_web::WebConfig { oidc }
 }
 
 /// Resolves on Ctrl-C or SIGTERM.
@@ -149,7 +205,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
                 }
             }
         });
-    let api = Api::new(
+    let mut api = Api::new(
         &config,
         ApiDeps {
             store: store.clone(),
@@ -158,11 +214,14 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             readiness,
         },
     )?;
+    let web = cohub_web::router(&api, web_config(&args));
+    api.mount(web);
 
     let listener = tokio::net::TcpListener::bind(args.addr).await?;
     let addr = listener.local_addr()?;
     let _ = outln!("cohub listening on http://{addr}");
     let _ = outln!("  store:    {}", opened.describe(&args.data));
+    let _ = outln!("  web app:  http://{addr}/");
     let _ = outln!("  GraphiQL: http://{addr}/graphql");
     if let Some(written) = demo_written {
         print_demo_tokens(&args.data, written)?;

@@ -1,0 +1,6 @@
+//! One file per page (or group of pages about one thing).
+
+pub mod home;
+pub mod hub;
+pub mod problem;
+pub mod signin;
