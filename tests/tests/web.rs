@@ -44,6 +44,22 @@ async fn signing_in_with_a_token_and_reading_the_hub() -> Result<()> {
         Some(format!("/signin?next={}", hub_path()).as_str())
     );
 
+    // An address that leads nowhere: a page for a browser, JSON for an API client.
+    let lost = server
+        .http()
+        .get(server.url("/nowhere"))
+        .header("accept", "text/html,application/xhtml+xml")
+        .send()
+        .await?;
+    assert_eq!(lost.status(), 404);
+    assert!(lost.text().await?.contains("<h1>Page not found</h1>"));
+    let lost = server.http().get(server.url("/nowhere")).send().await?;
+    assert_eq!(lost.status(), 404);
+    assert_eq!(
+        lost.json::<Value>().await?["errors"][0]["extensions"]["code"],
+        "NOT_FOUND"
+    );
+
     // A bad token is refused beside the field; a good one signs in and goes back.
     let bad = anonymous
         .post(
