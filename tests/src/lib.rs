@@ -14,6 +14,7 @@
 
 pub mod pg;
 pub mod probe;
+pub mod web;
 
 use anyhow::{anyhow, bail, Context, Result};
 use futures::{SinkExt, StreamExt};
@@ -111,7 +112,13 @@ impl Server {
         let data_str = data.to_str().context("the data path is not UTF-8")?;
         let mut child = Command::new(cohub_bin()?)
             .arg("serve")
-            .args(["--data", data_str, "--addr", "127.0.0.1:0"])
+            .args(["--data", data_str])
+            // Port 0 picks a free port, unless the test chose the address itself.
+            .args(if extra_args.contains(&"--addr") {
+                &[][..]
+            } else {
+                &["--addr", "127.0.0.1:0"][..]
+            })
             .args(extra_args)
             .env(
                 "COHUB_LOG",

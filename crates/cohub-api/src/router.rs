@@ -11,7 +11,7 @@ use crate::{auth::Verifier, graphql_http, health, reply};
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderName, StatusCode};
 use axum::middleware::{self, Next};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use std::sync::Arc;
@@ -58,6 +58,9 @@ pub fn router(state: AppState, app: Option<Router>) -> Router {
 }
 
 async fn not_found(req: Request) -> Response {
+    if wants_html(req.headers()) {
+        return (StatusCode::NOT_FOUND, axum::response::Html(NOT_FOUND_PAGE)).into_response();
+    }
     reply::error(
         StatusCode::NOT_FOUND,
         &ApiError::NotFound(format!(
@@ -65,6 +68,21 @@ async fn not_found(req: Request) -> Response {
             req.uri().path()
         )),
     )
+}
+
+/// The page a browser gets for an address that leads nowhere.
+const NOT_FOUND_PAGE: &str = "<!DOCTYPE html><html lang=\"en-GB\"><head><meta charset=\"utf-8\">\
+<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Page not found – cohub</title>\
+<link rel=\"stylesheet\" href=\"/assets/app.css\"></head><body><main id=\"main\" class=\"wrap\">\
+<h1>Page not found</h1><p>If you typed the web address, check it is correct.</p>\
+<p><a href=\"/\">Go to the start page</a></p></main></body></html>";
+
+/// Whether the client asked for a web page (a browser's `Accept: text/html`).
+fn wants_html(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get(axum::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"))
 }
 
 async fn method_not_allowed(req: Request) -> Response {

@@ -35,9 +35,9 @@ impl Failure {
     }
 }
 
-/// How many times a change answered `OUTCOME_UNKNOWN` is sent again (with the same
-/// idempotency key, so it is never recorded twice) before the page says so.
-const OUTCOME_RETRIES: u32 = 3;
+/// How many times a change answered `OUTCOME_UNKNOWN` or `UNAVAILABLE` is sent again (with
+/// the same idempotency key, so it is never recorded twice) before the page says so.
+const RETRIES: u32 = 2;
 
 impl Client {
     /// A client of `schema`.
@@ -93,23 +93,30 @@ impl Client {
 
     /// Runs a mutation. Its variables carry an idempotency key, so when the answer is
     /// `OUTCOME_UNKNOWN` (the log failed while recording, and whether it recorded could not
-    /// be told) it is sent again, unchanged, a few times: it is then either answered with
-    /// its receipt or recorded once.
+    /// be told) or `UNAVAILABLE` (nothing was recorded) it is sent again, unchanged, a couple
+    /// of times: it is then either answered with its receipt or recorded once. Once an
+    /// outcome was unknown, a later `UNAVAILABLE` does not make it known: the answer stays
+    /// `OUTCOME_UNKNOWN` unless a retry settles it.
     pub async fn mutate(
         &self,
         auth: Authenticated,
         document: &str,
         variables: Value,
     ) -> Result<Value, Failure> {
-        let mut attempt = 0;
-        loop {
+        let mut unknown: Option<Failure> = None;
+        let mut unavailable: Option<Failure> = None;
+        for attempt in 0..=RETRIES {
+            if attempt > 0 {
+                tokio::time::sleep(Duration::from_millis(500 * u64::from(attempt))).await;
+            }
             match self.run(Some(auth), document, variables.clone()).await {
-                Err(f) if f.code == "OUTCOME_UNKNOWN" && attempt < OUTCOME_RETRIES => {
-                    attempt += 1;
-                    tokio::time::sleep(Duration::from_millis(500 * u64::from(attempt))).await;
-                }
+                Err(f) if f.code == "OUTCOME_UNKNOWN" => unknown = Some(f),
+                Err(f) if f.code == "UNAVAILABLE" => unavailable = Some(f),
                 other => return other,
             }
         }
+        Err(unknown
+            .or(unavailable)
+            .expect("only unknown outcomes and unavailability are retried"))
     }
 }

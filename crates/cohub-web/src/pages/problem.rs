@@ -108,7 +108,8 @@ pub async fn frame_form(
     frame_page(&chrome, &session, &hub, &Form::blank(), StatusCode::OK)
 }
 
-/// POST /hubs/{hub}/problems/new.
+/// POST /hubs/{hub}/problems/new. The change is sent first (nothing else touches the log
+/// before it); the hub's name is asked only to show the form again.
 pub async fn frame_submit(
     State(app): State<App>,
     session: Session,
@@ -116,12 +117,6 @@ pub async fn frame_submit(
     body: String,
 ) -> Response {
     let here = format!("/hubs/{hub_id}/problems/new");
-    let chrome = Chrome::of(&session);
-    let hub = match hub_name(&app, &session, hub_id).await {
-        Ok(Some(h)) => h,
-        Ok(None) => return layout::not_found(&chrome),
-        Err(f) => return layout::failure(&chrome, &f, &here),
-    };
     let fields = form::parse(&body);
     let v = |k: &str| fields.get(k).map(String::as_str).unwrap_or("");
     let vars = json!({
@@ -146,6 +141,12 @@ pub async fn frame_submit(
             see_other(format!("/hubs/{hub_id}/problems/{id}?done=problem-framed"))
         }
         Sent::Again(form) => {
+            let chrome = Chrome::of(&session);
+            let hub = match hub_name(&app, &session, hub_id).await {
+                Ok(Some(h)) => h,
+                Ok(None) => return layout::not_found(&chrome),
+                Err(f) => return layout::failure(&chrome, &f, &here),
+            };
             let chrome = chrome.in_hub(hub.id, &hub.name, "problems");
             frame_page(
                 &chrome,
