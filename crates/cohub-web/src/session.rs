@@ -29,6 +29,8 @@ pub struct Session {
 
 impl Session {
     /// The member, or a response sending them to sign in first.
+    // The error is the handler's own answer, returned as it is.
+    #[allow(clippy::result_large_err)]
     pub fn require(&self, back_to: &str) -> Result<Authenticated, Response> {
         self.auth.ok_or_else(|| sign_in_first(back_to))
     }

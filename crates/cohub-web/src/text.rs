@@ -36,7 +36,7 @@ pub fn days(n: i64) -> String {
 
 /// A share in basis points as a percentage: 2500 → "25%", 3333 → "33.33%".
 pub fn percent(basis_points: i64) -> String {
-    if basis_points % 100 == 0 {
+    if basis_points.rem_euclid(100) == 0 {
         format!("{}%", basis_points / 100)
     } else {
         format!("{}.{:02}%", basis_points / 100, basis_points % 100)
@@ -57,7 +57,7 @@ fn group(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
