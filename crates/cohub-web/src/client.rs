@@ -23,6 +23,10 @@ pub struct Failure {
     /// `extensions.field`: the input field a `VALIDATION` error is about, as the message
     /// names it.
     pub field: Option<String>,
+    /// `extensions.rule`: the co-production rule a `RULE` refusal names (e.g.
+    /// `only_champions_speak_for_residents`), so a form can show it beside the choice it is
+    /// about.
+    pub rule: Option<String>,
 }
 
 impl Failure {
@@ -31,6 +35,7 @@ impl Failure {
             code: "INTERNAL".into(),
             message: message.into(),
             field: None,
+            rule: None,
         }
     }
 }
@@ -69,6 +74,7 @@ impl Client {
                 code: text("code").unwrap_or_else(|| "VALIDATION".into()),
                 message: err.message.clone(),
                 field: text("field"),
+                rule: text("rule"),
             });
         }
         response

@@ -76,7 +76,8 @@ pub enum Sent {
 
 /// Sends a form's mutation as the signed-in member with the form's idempotency key.
 /// `fields` maps the domain's field names (as its messages name them, in
-/// `extensions.field`) to the form's inputs, so each error lands beside its input.
+/// `extensions.field`), or the names of rules (`extensions.rule`), to the form's inputs, so
+/// each error lands beside its input.
 pub async fn send(
     app: &App,
     session: &Session,
@@ -129,6 +130,7 @@ fn field_error(failure: &Failure, fields: &[(&str, &str)]) -> FieldError {
     let field = failure
         .field
         .as_deref()
+        .or(failure.rule.as_deref())
         .and_then(|f| fields.iter().find(|(domain, _)| *domain == f))
         .map(|(_, input)| input.to_string())
         .unwrap_or_default();

@@ -68,5 +68,19 @@ pub fn router(api: &cohub_api::Api, config: WebConfig) -> Router {
             "/hubs/{hub}/problems/{problem}/perspectives/new",
             get(problem::perspective_form).post(problem::perspective_submit),
         )
+        .route(
+            "/hubs/{hub}/problems/{problem}/ideas/new",
+            get(idea::propose_form).post(idea::propose_submit),
+        )
+        .route("/hubs/{hub}/ideas/{idea}", get(idea::show))
+        .route(
+            "/hubs/{hub}/ideas/{idea}/feedback",
+            post(idea::feedback_submit),
+        )
+        .route(
+            "/hubs/{hub}/ideas/{idea}/feedback/{feedback}/response",
+            post(idea::response_submit),
+        )
+        .route("/hubs/{hub}/heard", get(heard::show))
         .with_state(app)
 }

@@ -1,9 +1,9 @@
 //! "Feeling heard": each contribution with who acknowledged and answered it and when, and how
 //! long unanswered ones have waited.
 
-use super::common::{connection, read_page, Attribution, HeardStatus, Party, PlainText, Scope};
+use super::common::{read_page, Attribution, HeardStatus, Party, PlainText, Scope};
 use super::enums::ContributionKind;
-use async_graphql::connection::Connection;
+use async_graphql::connection::{Connection, Edge};
 use async_graphql::SimpleObject;
 use cohub_read::heard::ContributionRef;
 use uuid::Uuid;
@@ -38,80 +38,100 @@ pub struct Contribution {
     pub days_waited: Option<i64>,
 }
 
+/// What a page of contributions reports beside its edges, so a page can say how many wait
+/// and for how long without reading every page.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct ContributionsInfo {
+    /// How many contributions are listed in all, across every page (all of them, or only
+    /// the unanswered).
+    pub total_count: u64,
+    /// The most whole days any unanswered contribution (across every page, whichever were
+    /// asked for) has waited for an answer; null when none is waiting.
+    pub longest_wait_days: Option<i64>,
+}
+
 /// A page of a hub's contributions (all, or only the unanswered).
 pub fn contributions_connection(
     scope: &Scope,
     unanswered_only: bool,
     first: usize,
     after: Option<u64>,
-) -> Connection<String, Contribution> {
+) -> Connection<String, Contribution, ContributionsInfo> {
     let now = scope.now();
     let page = read_page(first, after);
-    let items: Vec<_> = scope
+    let listed: Vec<_> = scope
         .model
         .contributions(scope.hub)
         .into_iter()
         .filter(|c| !unanswered_only || !c.heard.is_answered())
+        .collect();
+    let info = ContributionsInfo {
+        total_count: listed.len() as u64,
+        longest_wait_days: listed
+            .iter()
+            .filter(|c| !c.heard.is_answered())
+            .map(|c| cohub_domain::answer::days_waited(c.made.at, now))
+            .max(),
+    };
+    let items: Vec<_> = listed
+        .into_iter()
         .filter(|c| page.after.is_none_or(|a| c.made.position > a))
         .take(first + 1)
         .collect();
-    connection(
-        items,
-        first,
-        after,
-        |c| c.made.position,
-        |c| {
-            let mut out = Contribution {
-                kind: ContributionKind::Problem,
-                problem_id: None,
-                perspective_id: None,
-                idea_id: None,
-                feedback_id: None,
-                distribution_id: None,
-                version: None,
-                organisation: None,
-                text: (&c.text).into(),
-                made: scope.attribution(&c.made),
-                heard: scope.heard(&c.heard),
-                days_waited: (!c.heard.is_answered())
-                    .then(|| cohub_domain::answer::days_waited(c.made.at, now)),
-            };
-            match c.reference {
-                ContributionRef::Problem { problem_id } => {
-                    out.problem_id = Some(problem_id.uuid());
-                }
-                ContributionRef::Perspective {
-                    problem_id,
-                    perspective_id,
-                } => {
-                    out.kind = ContributionKind::Perspective;
-                    out.problem_id = Some(problem_id.uuid());
-                    out.perspective_id = Some(perspective_id.uuid());
-                }
-                ContributionRef::Idea { idea_id } => {
-                    out.kind = ContributionKind::Idea;
-                    out.idea_id = Some(idea_id.uuid());
-                }
-                ContributionRef::Feedback {
-                    idea_id,
-                    feedback_id,
-                } => {
-                    out.kind = ContributionKind::Feedback;
-                    out.idea_id = Some(idea_id.uuid());
-                    out.feedback_id = Some(feedback_id.uuid());
-                }
-                ContributionRef::Objection {
-                    distribution_id,
-                    version,
-                    organisation_id,
-                } => {
-                    out.kind = ContributionKind::Objection;
-                    out.distribution_id = Some(distribution_id.uuid());
-                    out.version = Some(version);
-                    out.organisation = Some(scope.party(organisation_id));
-                }
+    let mut conn = Connection::with_additional_fields(after.is_some(), items.len() > first, info);
+    conn.edges.extend(items.into_iter().take(first).map(|c| {
+        let cursor = c.made.position.to_string();
+        let mut out = Contribution {
+            kind: ContributionKind::Problem,
+            problem_id: None,
+            perspective_id: None,
+            idea_id: None,
+            feedback_id: None,
+            distribution_id: None,
+            version: None,
+            organisation: None,
+            text: (&c.text).into(),
+            made: scope.attribution(&c.made),
+            heard: scope.heard(&c.heard),
+            days_waited: (!c.heard.is_answered())
+                .then(|| cohub_domain::answer::days_waited(c.made.at, now)),
+        };
+        match c.reference {
+            ContributionRef::Problem { problem_id } => {
+                out.problem_id = Some(problem_id.uuid());
             }
-            out
-        },
-    )
+            ContributionRef::Perspective {
+                problem_id,
+                perspective_id,
+            } => {
+                out.kind = ContributionKind::Perspective;
+                out.problem_id = Some(problem_id.uuid());
+                out.perspective_id = Some(perspective_id.uuid());
+            }
+            ContributionRef::Idea { idea_id } => {
+                out.kind = ContributionKind::Idea;
+                out.idea_id = Some(idea_id.uuid());
+            }
+            ContributionRef::Feedback {
+                idea_id,
+                feedback_id,
+            } => {
+                out.kind = ContributionKind::Feedback;
+                out.idea_id = Some(idea_id.uuid());
+                out.feedback_id = Some(feedback_id.uuid());
+            }
+            ContributionRef::Objection {
+                distribution_id,
+                version,
+                organisation_id,
+            } => {
+                out.kind = ContributionKind::Objection;
+                out.distribution_id = Some(distribution_id.uuid());
+                out.version = Some(version);
+                out.organisation = Some(scope.party(organisation_id));
+            }
+        }
+        Edge::new(cursor, out)
+    }));
+    conn
 }

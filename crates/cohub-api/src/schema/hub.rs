@@ -10,7 +10,7 @@ use super::distribution::Distribution;
 use super::enums::{
     DistributionStatus, IdeaStatus, MemberStatus, ProblemStage, Role, StakeholderKind,
 };
-use super::heard::{contributions_connection, Contribution};
+use super::heard::{contributions_connection, Contribution, ContributionsInfo};
 use super::idea::Idea;
 use super::problem::Problem;
 use crate::error::ApiError;
@@ -261,7 +261,7 @@ impl Hub {
         #[graphql(default = false)] unanswered_only: bool,
         first: Option<i32>,
         after: Option<String>,
-    ) -> Result<Connection<String, Contribution>, ApiError> {
+    ) -> Result<Connection<String, Contribution, ContributionsInfo>, ApiError> {
         self.members_only(ctx)?;
         let (first, after) = page_args(first, after)?;
         Ok(contributions_connection(

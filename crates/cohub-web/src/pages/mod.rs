@@ -1,6 +1,8 @@
 //! One file per page (or group of pages about one thing).
 
+pub mod heard;
 pub mod home;
 pub mod hub;
+pub mod idea;
 pub mod problem;
 pub mod signin;
