@@ -68,5 +68,10 @@ pub fn router(api: &cohub_api::Api, config: WebConfig) -> Router {
             "/hubs/{hub}/problems/{problem}/perspectives/new",
             get(problem::perspective_form).post(problem::perspective_submit),
         )
+        .route("/hubs/{hub}/audit", get(audit::show))
+        .route(
+            "/hubs/{hub}/distributions/{distribution}/trail",
+            get(audit::trail),
+        )
         .with_state(app)
 }
