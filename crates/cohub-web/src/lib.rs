@@ -82,5 +82,10 @@ pub fn router(api: &cohub_api::Api, config: WebConfig) -> Router {
             post(idea::response_submit),
         )
         .route("/hubs/{hub}/heard", get(heard::show))
+        .route("/hubs/{hub}/audit", get(audit::show))
+        .route(
+            "/hubs/{hub}/distributions/{distribution}/trail",
+            get(audit::trail),
+        )
         .with_state(app)
 }

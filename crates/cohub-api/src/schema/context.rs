@@ -90,7 +90,10 @@ pub fn require_hub_member(ctx: &Context<'_>, hub: HubId) -> Result<Authenticated
 }
 
 /// The moment a query asks for, checked before any work is done: at most one of `asOf` and
-/// `atPosition`, no `asOf` in the future, no `atPosition` past the end of the log.
+/// `atPosition`, no `asOf` in the future, no `atPosition` past the end of the log. A moment
+/// refused for being in the future or past the log's end names its argument in
+/// `extensions.field` (`asOf` or `atPosition`), so a page can show the message beside the
+/// date and time it asked for.
 pub async fn requested_point(
     ctx: &Context<'_>,
     as_of: Option<chrono::DateTime<chrono::Utc>>,
@@ -101,19 +104,25 @@ pub async fn requested_point(
         AuditPoint::AsOf(time) => {
             let now = chrono::Utc::now();
             if time > now {
-                return Err(ApiError::Validation(format!(
-                    "`asOf` {} is in the future; give a moment up to now ({})",
-                    time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                    now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-                )));
+                return Err(ApiError::InvalidField {
+                    field: "asOf".to_string(),
+                    message: format!(
+                        "`asOf` {} is in the future; give a moment up to now ({})",
+                        time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                        now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                    ),
+                });
             }
         }
         AuditPoint::AtPosition(position) => {
             let head = store(ctx)?.head_position().await?;
             if position > head {
-                return Err(ApiError::Validation(format!(
-                    "`atPosition` {position} is past the end of the log, which ends at position {head}"
-                )));
+                return Err(ApiError::InvalidField {
+                    field: "atPosition".to_string(),
+                    message: format!(
+                        "`atPosition` {position} is past the end of the log, which ends at position {head}"
+                    ),
+                });
             }
         }
         AuditPoint::Now => {}

@@ -1,5 +1,6 @@
 //! One file per page (or group of pages about one thing).
 
+pub mod audit;
 pub mod heard;
 pub mod home;
 pub mod hub;
