@@ -68,5 +68,17 @@ pub fn router(api: &cohub_api::Api, config: WebConfig) -> Router {
             "/hubs/{hub}/problems/{problem}/perspectives/new",
             get(problem::perspective_form).post(problem::perspective_submit),
         )
+        .route(
+            "/hubs/{hub}/distributions/{distribution}",
+            get(distribution::show),
+        )
+        .route(
+            "/hubs/{hub}/distributions/{distribution}/live",
+            get(live::distribution),
+        )
+        .route(
+            "/hubs/{hub}/distributions/{distribution}/{action}",
+            post(distribution::act),
+        )
         .with_state(app)
 }
