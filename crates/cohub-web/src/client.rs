@@ -97,6 +97,52 @@ impl Client {
         })
     }
 
+    /// Runs a subscription as a signed-in member and yields each update's `data`; the first
+    /// error (a refusal, or the member losing their place in the hub) ends it.
+    pub fn subscribe(
+        &self,
+        auth: Authenticated,
+        document: &str,
+        variables: Value,
+    ) -> impl futures::Stream<Item = Result<Value, Failure>> + Send + 'static {
+        use futures::StreamExt;
+        let request = Request::new(document)
+            .variables(Variables::from_json(variables))
+            .data(auth);
+        self.schema
+            .execute_stream(request)
+            .map(|response| {
+                if let Some(err) = response.errors.first() {
+                    let code = err
+                        .extensions
+                        .as_ref()
+                        .and_then(|e| e.get("code"))
+                        .and_then(|v| match v {
+                            async_graphql::Value::String(s) => Some(s.clone()),
+                            _ => None,
+                        })
+                        .unwrap_or_else(|| "VALIDATION".into());
+                    return Err(Failure {
+                        code,
+                        message: err.message.clone(),
+                        field: None,
+                    });
+                }
+                response
+                    .data
+                    .into_json()
+                    .map_err(|e| Failure::internal(format!("the update could not be read: {e}")))
+            })
+            .scan(false, |ended, item| {
+                // Stop after the first error: nothing follows it.
+                if *ended {
+                    return futures::future::ready(None);
+                }
+                *ended = item.is_err();
+                futures::future::ready(Some(item))
+            })
+    }
+
     /// Runs a mutation. Its variables carry an idempotency key, so when the answer is
     /// `OUTCOME_UNKNOWN` (the log failed while recording, and whether it recorded could not
     /// be told) or `UNAVAILABLE` (nothing was recorded) it is sent again, unchanged, a couple

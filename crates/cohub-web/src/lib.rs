@@ -87,5 +87,17 @@ pub fn router(api: &cohub_api::Api, config: WebConfig) -> Router {
             "/hubs/{hub}/distributions/{distribution}/trail",
             get(audit::trail),
         )
+        .route(
+            "/hubs/{hub}/distributions/{distribution}",
+            get(distribution::show),
+        )
+        .route(
+            "/hubs/{hub}/distributions/{distribution}/live",
+            get(live::distribution),
+        )
+        .route(
+            "/hubs/{hub}/distributions/{distribution}/{action}",
+            post(distribution::act),
+        )
         .with_state(app)
 }
