@@ -38,6 +38,24 @@ impl Failure {
             rule: None,
         }
     }
+
+    /// The API's error as a failure: its code (an error without one is the schema's own
+    /// refusal of the document: `VALIDATION`), message, field and rule.
+    fn of(err: &async_graphql::ServerError) -> Failure {
+        let ext = err.extensions.as_ref();
+        let text = |k: &str| {
+            ext.and_then(|e| e.get(k)).and_then(|v| match v {
+                async_graphql::Value::String(s) => Some(s.clone()),
+                _ => None,
+            })
+        };
+        Failure {
+            code: text("code").unwrap_or_else(|| "VALIDATION".into()),
+            message: err.message.clone(),
+            field: text("field"),
+            rule: text("rule"),
+        }
+    }
 }
 
 /// How many times a change answered `OUTCOME_UNKNOWN` or `UNAVAILABLE` is sent again (with
@@ -63,19 +81,7 @@ impl Client {
         }
         let response = self.schema.execute(request).await;
         if let Some(err) = response.errors.first() {
-            let ext = err.extensions.as_ref();
-            let text = |k: &str| {
-                ext.and_then(|e| e.get(k)).and_then(|v| match v {
-                    async_graphql::Value::String(s) => Some(s.clone()),
-                    _ => None,
-                })
-            };
-            return Err(Failure {
-                code: text("code").unwrap_or_else(|| "VALIDATION".into()),
-                message: err.message.clone(),
-                field: text("field"),
-                rule: text("rule"),
-            });
+            return Err(Failure::of(err));
         }
         response
             .data
@@ -113,20 +119,7 @@ impl Client {
             .execute_stream(request)
             .map(|response| {
                 if let Some(err) = response.errors.first() {
-                    let code = err
-                        .extensions
-                        .as_ref()
-                        .and_then(|e| e.get("code"))
-                        .and_then(|v| match v {
-                            async_graphql::Value::String(s) => Some(s.clone()),
-                            _ => None,
-                        })
-                        .unwrap_or_else(|| "VALIDATION".into());
-                    return Err(Failure {
-                        code,
-                        message: err.message.clone(),
-                        field: None,
-                    });
+                    return Err(Failure::of(err));
                 }
                 response
                     .data

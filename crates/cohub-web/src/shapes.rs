@@ -24,7 +24,7 @@ impl maud::Render for Text {
 }
 
 /// The GraphQL fields a [`Who`] reads.
-pub const WHO: &str = "memberName organisationName role at";
+pub const WHO: &str = "memberName organisationName at";
 
 /// An `Attribution`: who did something, for which organisation, when.
 #[derive(Debug, Clone, Deserialize)]
@@ -34,8 +34,6 @@ pub struct Who {
     pub member_name: String,
     /// Their organisation's name.
     pub organisation_name: Option<String>,
-    /// Their role then.
-    pub role: String,
     /// When.
     pub at: DateTime<Utc>,
 }

@@ -28,7 +28,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run the GraphQL server (GraphiQL at /graphql) on the data directory or PostgreSQL.
-    Serve(cmd::serve::Args),
+    Serve(Box<cmd::serve::Args>),
     /// Write DOMAIN.md's Black Country example hub into a data directory.
     Demo(cmd::demo::Args),
     /// Recompute every hub's hash chain and report OK with the head, or the first bad position.
@@ -62,7 +62,7 @@ fn main() -> std::process::ExitCode {
         .expect("tokio runtime starts");
     let result = runtime.block_on(async move {
         match cli.command {
-            Command::Serve(args) => cmd::serve::run(args).await,
+            Command::Serve(args) => cmd::serve::run(*args).await,
             Command::Demo(args) => cmd::demo::run(args).await,
             Command::Verify(args) => cmd::verify::run(args).await,
             Command::Export(args) => cmd::export::run(args).await,
