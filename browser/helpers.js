@@ -114,3 +114,25 @@ async function screenshot(page, name) {
 }
 
 module.exports = { test, expect, tokenFor, signIn, expectAccessible, screenshot, AXE_TAGS };
+
+/** The demo hub and its fixed ids (crates/cohub-domain/src/example.rs). */
+const DEMO = {
+  hub: '0c0b0000-0001-7000-8000-000000000001',
+  problem: '0c0b0000-0004-7000-8000-000000000001',
+  idea: '0c0b0000-0005-7000-8000-000000000001',
+  distribution: '0c0b0000-0006-7000-8000-000000000001',
+};
+
+/** Runs a GraphQL request as `person` through the API (for setting the scene); fails on errors. */
+async function gql(request, person, query, variables = {}) {
+  const response = await request.post('/graphql', {
+    headers: { authorization: `Bearer ${tokenFor(person)}` },
+    data: { query, variables },
+  });
+  const body = await response.json();
+  if (body.errors) throw new Error(`GraphQL refused: ${JSON.stringify(body.errors)}`);
+  return body.data;
+}
+
+module.exports.DEMO = DEMO;
+module.exports.gql = gql;
