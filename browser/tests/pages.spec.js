@@ -9,7 +9,7 @@ const DIST = `${HUB}/distributions/${DEMO.distribution}`;
 
 /** Every page of the app, with the name of its screenshot. */
 const PAGES = [
-  ['/', 'your-hubs'],
+  ['/', null],
   ['/signin', null],
   [HUB, null],
   [PROBLEM, null],
