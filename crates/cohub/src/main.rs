@@ -31,6 +31,8 @@ enum Command {
     Serve(Box<cmd::serve::Args>),
     /// Write DOMAIN.md's Black Country example hub into a data directory.
     Demo(cmd::demo::Args),
+    /// Write a realistic log of many hubs through the real append path (for benchmarks).
+    Generate(cmd::generate::Args),
     /// Recompute every hub's hash chain and report OK with the head, or the first bad position.
     Verify(cmd::verify::Args),
     /// Write the log (one hub or all) as JSON Lines, one envelope a line.
@@ -64,6 +66,7 @@ fn main() -> std::process::ExitCode {
         match cli.command {
             Command::Serve(args) => cmd::serve::run(*args).await,
             Command::Demo(args) => cmd::demo::run(args).await,
+            Command::Generate(args) => cmd::generate::run(args).await,
             Command::Verify(args) => cmd::verify::run(args).await,
             Command::Export(args) => cmd::export::run(args).await,
             Command::Import(args) => cmd::import::run(args).await,

@@ -3,6 +3,7 @@
 pub mod checkpoint;
 pub mod demo;
 pub mod export;
+pub mod generate;
 pub mod import;
 pub mod migrate;
 pub mod rebuild;
