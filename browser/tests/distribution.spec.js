@@ -83,6 +83,23 @@ test('a party member objects, the proposer answers, the objector withdraws', asy
   await expect(noJs.getByText('There is a standing objection that blocks agreement')).toHaveCount(0);
 });
 
+test('with JavaScript, the page follows changes live', async ({ page, request }) => {
+  await signIn(page, tokenFor('firm_lead'));
+  await page.goto(DIST);
+  const status = page.locator('#status');
+  const mosqueRow = status.getByRole('row').filter({ hasText: MOSQUE });
+  await expect(mosqueRow).toContainText('Not consented yet');
+  // The mosque's lead consents elsewhere (through the API); the page updates without a reload.
+  await gql(
+    request,
+    'mosque_lead',
+    'mutation($i: ConsentToDistributionInput!) { consentToDistribution(input: $i) { receipt { replayed } } }',
+    { i: { distributionId: DEMO.distribution, version: 3 } },
+  );
+  await expect(mosqueRow).toContainText('Consented', { timeout: 10_000 });
+  await expect(page.locator('#live-announcement')).not.toBeEmpty();
+});
+
 test('the distribution page is accessible, with its versions side by side', async ({ page }) => {
   await signIn(page, tokenFor('mosque_lead'));
   await page.goto(DIST);

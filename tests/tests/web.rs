@@ -80,7 +80,8 @@ async fn signing_in_with_a_token_and_reading_the_hub() -> Result<()> {
     assert_eq!(good.location.as_deref(), Some(hub_path().as_str()));
     assert!(good.cookies.iter().any(|c| c.starts_with("cohub_session=")
         && c.contains("HttpOnly")
-        && c.contains("SameSite=Lax")));
+        && c.contains("SameSite=Lax")
+        && !c.contains("Secure")));
     // A next that leaves the site is not followed.
     let away = anonymous
         .post(
@@ -498,5 +499,28 @@ async fn signing_in_with_an_openid_connect_provider() -> Result<()> {
     assert_eq!(replay.status(), 400);
     server.stop().await?;
     provider.task.abort();
+    Ok(())
+}
+
+#[tokio::test]
+async fn behind_https_the_session_cookie_is_secure() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let server = Server::start_with(
+        dir.path(),
+        &["--demo", "--public-url", "https://hub.example.org"],
+    )
+    .await?;
+    let champion = demo_token(dir.path(), "champion").await?;
+    let signed = WebClient::new(&server.url(""), None)?
+        .post("/signin", &[("token", &champion), ("next", "/")])
+        .await?;
+    assert_eq!(signed.status, 303);
+    let cookie = signed
+        .cookies
+        .iter()
+        .find(|c| c.starts_with("cohub_session="))
+        .expect("a session cookie");
+    assert!(cookie.contains("; Secure"), "{cookie}");
+    server.stop().await?;
     Ok(())
 }

@@ -5,6 +5,9 @@
 pub struct WebConfig {
     /// Sign-in through an OpenID Connect provider, beside the pasted token.
     pub oidc: Option<WebOidc>,
+    /// Whether people reach the server over HTTPS (a public URL starting `https://`): the
+    /// session cookie is then marked `Secure`.
+    pub https: bool,
 }
 
 /// An OpenID Connect provider people sign in with (authorization code flow with PKCE). The

@@ -40,6 +40,8 @@ pub(crate) struct App {
     pub limiter: Arc<cohub_api::rate_limit::RateLimiter>,
     /// The OpenID Connect sign-in, if configured.
     pub oidc: Option<Arc<oidc::OidcSignIn>>,
+    /// Whether the session cookie is marked `Secure` (the server is reached over HTTPS).
+    pub https: bool,
 }
 
 /// The web app's routes, to mount beside the API with [`cohub_api::Api::mount`].
@@ -49,6 +51,7 @@ pub fn router(api: &cohub_api::Api, config: WebConfig) -> Router {
         verifier: api.verifier(),
         limiter: api.limiter(),
         oidc: config.oidc.map(|c| Arc::new(oidc::OidcSignIn::new(c))),
+        https: config.https,
     };
     use pages::*;
     Router::new()

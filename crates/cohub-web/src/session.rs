@@ -140,10 +140,14 @@ fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
-/// The `Set-Cookie` value that signs `token` in.
-pub fn set_cookie(token: &str) -> HeaderValue {
-    HeaderValue::from_str(&format!("{COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax"))
-        .unwrap_or_else(|_| clear_cookie())
+/// The `Set-Cookie` value that signs `token` in; `secure` (the server is reached over HTTPS)
+/// keeps the browser from ever sending it over plain HTTP.
+pub fn set_cookie(token: &str, secure: bool) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax{secure}"
+    ))
+    .unwrap_or_else(|_| clear_cookie())
 }
 
 /// The `Set-Cookie` value that signs out.

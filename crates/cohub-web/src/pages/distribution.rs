@@ -5,6 +5,7 @@
 //! its refusal comes back in the error summary and beside the form.
 
 use super::distribution_versions::{self, Marks};
+use super::lookup::{self, HubRef};
 use crate::client::Failure;
 use crate::form::{self, Form, Sent};
 use crate::layout::{self, Chrome};
@@ -13,8 +14,8 @@ use crate::shapes::{Text, Who, WHO};
 use crate::text::label;
 use crate::App;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use maud::{html, Markup};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -30,7 +31,7 @@ pub struct Params {
 #[derive(Deserialize)]
 struct Data {
     viewer: Option<Viewer>,
-    hub: Option<HubOnly>,
+    hub: Option<HubRef>,
     distribution: Option<Distribution>,
 }
 
@@ -69,12 +70,6 @@ impl Me {
             .clone()
             .unwrap_or_else(|| "your organisation".into())
     }
-}
-
-#[derive(Deserialize)]
-struct HubOnly {
-    id: Uuid,
-    name: String,
 }
 
 #[derive(Deserialize)]
@@ -335,7 +330,7 @@ fn query() -> String {
 
 /// The page's data, checked to be in the URL's hub.
 struct Loaded {
-    hub: HubOnly,
+    hub: HubRef,
     d: Distribution,
     /// The viewer as a member of this hub, if they are one.
     me: Option<Me>,
@@ -574,14 +569,9 @@ pub async fn act(
     )
     .await
     {
-        Sent::Done(_) => (
-            StatusCode::SEE_OTHER,
-            [(
-                header::LOCATION,
-                format!("{here}?done={}#{}", action.done(), anchor(action)),
-            )],
-        )
-            .into_response(),
+        Sent::Done(_) => {
+            lookup::see_other(format!("{here}?done={}#{}", action.done(), anchor(action)))
+        }
         Sent::Again(mut form) => {
             // A refusal about no one field (a rule, a permission) belongs beside the form's
             // own field, so that it is seen where the person acted.

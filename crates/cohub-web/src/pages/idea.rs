@@ -1,6 +1,7 @@
 //! An idea (its versions, supports, decisions, distributions and feedback threads), proposing
 //! one for a problem (on behalf of residents too), giving feedback and responding to it.
 
+use super::lookup::{self, HubRef, ProblemRef};
 use crate::form::{self, Form, Sent};
 use crate::layout::{self, Chrome};
 use crate::session::Session;
@@ -8,8 +9,8 @@ use crate::shapes::{Text, Who, WHO};
 use crate::text;
 use crate::App;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use maud::{html, Markup};
 use serde::Deserialize;
 use serde_json::json;
@@ -19,16 +20,6 @@ use uuid::Uuid;
 #[derive(Deserialize, Default)]
 pub struct Done {
     done: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct HubOnly {
-    id: Uuid,
-    name: String,
-}
-
-fn see_other(to: String) -> Response {
-    (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response()
 }
 
 // ---- proposing an idea ----
@@ -47,51 +38,11 @@ const PROPOSAL_FIELDS: &[(&str, &str)] = &[
     ("champions_belong_to_community_organisations", "on_behalf"),
 ];
 
-#[derive(Deserialize)]
-struct ProblemTitle {
-    hub: Option<HubOnly>,
-    problem: Option<TitleOnly>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct TitleOnly {
-    id: Uuid,
-    hub_id: Uuid,
-    current: TitleVersion,
-}
-
-#[derive(Deserialize)]
-struct TitleVersion {
-    title: Text,
-}
-
-/// The hub and the problem (if the member may see both and the problem is the hub's).
-async fn problem_title(
-    app: &App,
-    session: &Session,
-    hub: Uuid,
-    problem: Uuid,
-) -> Result<Option<(HubOnly, TitleOnly)>, crate::client::Failure> {
-    let data: ProblemTitle = app
-        .client
-        .query(
-            session.auth,
-            "query ProblemTitle($hub: UUID!, $id: UUID!) { hub(id: $hub) { id name } problem(id: $id) { id hubId current { title { text lang } } } }",
-            json!({ "hub": hub, "id": problem }),
-        )
-        .await?;
-    Ok(match (data.hub, data.problem) {
-        (Some(h), Some(p)) if p.hub_id == h.id => Some((h, p)),
-        _ => None,
-    })
-}
-
 fn propose_page(
     chrome: &Chrome,
     session: &Session,
-    hub: &HubOnly,
-    p: &TitleOnly,
+    hub: &HubRef,
+    p: &ProblemRef,
     form: &Form,
     status: StatusCode,
 ) -> Response {
@@ -135,7 +86,7 @@ pub async fn propose_form(
         return r;
     }
     let chrome = Chrome::of(&session);
-    match problem_title(&app, &session, hub, problem).await {
+    match lookup::problem(&app, &session, hub, problem).await {
         Ok(Some((h, p))) => {
             let chrome = chrome.in_hub(h.id, &h.name, "problems");
             let mut form = Form::blank();
@@ -156,7 +107,7 @@ pub async fn propose_submit(
 ) -> Response {
     let here = format!("/hubs/{hub}/problems/{problem}/ideas/new");
     let chrome = Chrome::of(&session);
-    let (h, p) = match problem_title(&app, &session, hub, problem).await {
+    let (h, p) = match lookup::problem(&app, &session, hub, problem).await {
         Ok(Some(found)) => found,
         Ok(None) => return layout::not_found(&chrome),
         Err(f) => return layout::failure(&chrome, &f, &here),
@@ -185,7 +136,7 @@ pub async fn propose_submit(
             let id = data["proposeIdea"]["idea"]["id"]
                 .as_str()
                 .unwrap_or_default();
-            see_other(format!("/hubs/{hub}/ideas/{id}?done=idea-proposed"))
+            lookup::see_other(format!("/hubs/{hub}/ideas/{id}?done=idea-proposed"))
         }
         Sent::Again(form) => propose_page(
             &chrome,
@@ -203,7 +154,7 @@ pub async fn propose_submit(
 #[derive(Deserialize)]
 struct Data {
     viewer: Option<Viewer>,
-    hub: Option<HubOnly>,
+    hub: Option<HubRef>,
     idea: Option<Idea>,
 }
 
@@ -219,7 +170,7 @@ struct Idea {
     id: Uuid,
     hub_id: Uuid,
     status: String,
-    problem: Option<TitleOnly>,
+    problem: Option<ProblemRef>,
     current: IdeaVersion,
     versions: Vec<IdeaVersion>,
     proposed: Proposer,
@@ -357,7 +308,7 @@ async fn load(
     hub: Uuid,
     idea: Uuid,
     here: &str,
-) -> Result<(HubOnly, Idea, Option<Uuid>), Response> {
+) -> Result<(HubRef, Idea, Option<Uuid>), Response> {
     let data: Data = app
         .client
         .query(
@@ -435,7 +386,7 @@ pub async fn feedback_submit(
     )
     .await
     {
-        Sent::Done(_) => see_other(format!("/hubs/{hub}/ideas/{idea}?done=feedback-given")),
+        Sent::Done(_) => lookup::see_other(format!("/hubs/{hub}/ideas/{idea}?done=feedback-given")),
         Sent::Again(form) => {
             let chrome = chrome.in_hub(h.id, &h.name, "problems");
             idea_page(
@@ -489,7 +440,7 @@ pub async fn response_submit(
     )
     .await
     {
-        Sent::Done(_) => see_other(format!("/hubs/{hub}/ideas/{idea}?done=response-given")),
+        Sent::Done(_) => lookup::see_other(format!("/hubs/{hub}/ideas/{idea}?done=response-given")),
         Sent::Again(form) => {
             let chrome = chrome.in_hub(h.id, &h.name, "problems");
             idea_page(
@@ -563,7 +514,7 @@ fn on_behalf_words(b: &OnBehalf) -> Markup {
 fn idea_page(
     chrome: &Chrome,
     session: &Session,
-    hub: &HubOnly,
+    hub: &HubRef,
     i: &Idea,
     viewer: Option<Uuid>,
     refused: Refused,

@@ -8,5 +8,6 @@ pub mod home;
 pub mod hub;
 pub mod idea;
 pub mod live;
+pub mod lookup;
 pub mod problem;
 pub mod signin;

@@ -1,14 +1,15 @@
 //! A problem (its framing, perspectives, endorsements and ideas), framing a new one, and
 //! adding a perspective.
 
+use super::lookup::{self, HubRef, ProblemRef};
 use crate::form::{self, Form, Sent};
 use crate::layout::{self, Chrome};
 use crate::session::Session;
 use crate::shapes::{Text, Who, WHO};
 use crate::App;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use maud::{html, Markup};
 use serde::Deserialize;
 use serde_json::json;
@@ -18,38 +19,6 @@ use uuid::Uuid;
 #[derive(Deserialize, Default)]
 pub struct Done {
     done: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct HubName {
-    hub: Option<HubOnly>,
-}
-
-#[derive(Deserialize)]
-struct HubOnly {
-    id: Uuid,
-    name: String,
-}
-
-/// The hub's name (and whether the member may see it), for a form page's chrome.
-async fn hub_name(
-    app: &App,
-    session: &Session,
-    hub: Uuid,
-) -> Result<Option<HubOnly>, crate::client::Failure> {
-    let data: HubName = app
-        .client
-        .query(
-            session.auth,
-            "query HubName($id: UUID!) { hub(id: $id) { id name asOfPosition } }",
-            json!({ "id": hub }),
-        )
-        .await?;
-    Ok(data.hub)
-}
-
-fn see_other(to: String) -> Response {
-    (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response()
 }
 
 // ---- framing a problem ----
@@ -64,7 +33,7 @@ const FRAMING_FIELDS: &[(&str, &str)] = &[
 fn frame_page(
     chrome: &Chrome,
     session: &Session,
-    hub: &HubOnly,
+    hub: &HubRef,
     form: &Form,
     status: StatusCode,
 ) -> Response {
@@ -99,7 +68,7 @@ pub async fn frame_form(
         return r;
     }
     let chrome = Chrome::of(&session);
-    let hub = match hub_name(&app, &session, hub).await {
+    let hub = match lookup::hub(&app, &session, hub).await {
         Ok(Some(h)) => h,
         Ok(None) => return layout::not_found(&chrome),
         Err(f) => return layout::failure(&chrome, &f, &here),
@@ -138,11 +107,11 @@ pub async fn frame_submit(
             let id = data["frameProblem"]["problem"]["id"]
                 .as_str()
                 .unwrap_or_default();
-            see_other(format!("/hubs/{hub_id}/problems/{id}?done=problem-framed"))
+            lookup::see_other(format!("/hubs/{hub_id}/problems/{id}?done=problem-framed"))
         }
         Sent::Again(form) => {
             let chrome = Chrome::of(&session);
-            let hub = match hub_name(&app, &session, hub_id).await {
+            let hub = match lookup::hub(&app, &session, hub_id).await {
                 Ok(Some(h)) => h,
                 Ok(None) => return layout::not_found(&chrome),
                 Err(f) => return layout::failure(&chrome, &f, &here),
@@ -163,7 +132,7 @@ pub async fn frame_submit(
 
 #[derive(Deserialize)]
 struct Data {
-    hub: Option<HubOnly>,
+    hub: Option<HubRef>,
     problem: Option<Problem>,
 }
 
@@ -369,50 +338,11 @@ const PERSPECTIVE_KINDS: &[(&str, &str)] = &[
     ),
 ];
 
-#[derive(Deserialize)]
-struct ProblemTitle {
-    hub: Option<HubOnly>,
-    problem: Option<TitleOnly>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct TitleOnly {
-    id: Uuid,
-    hub_id: Uuid,
-    current: TitleVersion,
-}
-
-#[derive(Deserialize)]
-struct TitleVersion {
-    title: Text,
-}
-
-async fn problem_title(
-    app: &App,
-    session: &Session,
-    hub: Uuid,
-    problem: Uuid,
-) -> Result<Option<(HubOnly, TitleOnly)>, crate::client::Failure> {
-    let data: ProblemTitle = app
-        .client
-        .query(
-            session.auth,
-            "query ProblemTitle($hub: UUID!, $id: UUID!) { hub(id: $hub) { id name } problem(id: $id) { id hubId current { title { text lang } } } }",
-            json!({ "hub": hub, "id": problem }),
-        )
-        .await?;
-    Ok(match (data.hub, data.problem) {
-        (Some(h), Some(p)) if p.hub_id == h.id => Some((h, p)),
-        _ => None,
-    })
-}
-
 fn perspective_page(
     chrome: &Chrome,
     session: &Session,
-    hub: &HubOnly,
-    p: &TitleOnly,
+    hub: &HubRef,
+    p: &ProblemRef,
     form: &Form,
     status: StatusCode,
 ) -> Response {
@@ -445,7 +375,7 @@ pub async fn perspective_form(
         return r;
     }
     let chrome = Chrome::of(&session);
-    match problem_title(&app, &session, hub, problem).await {
+    match lookup::problem(&app, &session, hub, problem).await {
         Ok(Some((h, p))) => {
             let chrome = chrome.in_hub(h.id, &h.name, "problems");
             perspective_page(&chrome, &session, &h, &p, &Form::blank(), StatusCode::OK)
@@ -464,7 +394,7 @@ pub async fn perspective_submit(
 ) -> Response {
     let here = format!("/hubs/{hub}/problems/{problem}/perspectives/new");
     let chrome = Chrome::of(&session);
-    let (h, p) = match problem_title(&app, &session, hub, problem).await {
+    let (h, p) = match lookup::problem(&app, &session, hub, problem).await {
         Ok(Some(found)) => found,
         Ok(None) => return layout::not_found(&chrome),
         Err(f) => return layout::failure(&chrome, &f, &here),
@@ -511,7 +441,7 @@ pub async fn perspective_submit(
     )
     .await
     {
-        Sent::Done(_) => see_other(format!(
+        Sent::Done(_) => lookup::see_other(format!(
             "/hubs/{hub}/problems/{problem}?done=perspective-added"
         )),
         Sent::Again(form) => perspective_page(

@@ -83,7 +83,7 @@ pub async fn submit(State(app): State<App>, session: Session, body: String) -> R
         return render(&app, &session, &form, Some(&next), StatusCode::BAD_REQUEST);
     }
     match app.verifier.verify(&token).await {
-        Ok(_) => signed_in(&token, &next),
+        Ok(_) => signed_in(&token, &next, app.https),
         Err(e) => {
             form.values.insert("token".into(), token);
             form.errors.push(form::FieldError {
@@ -95,7 +95,7 @@ pub async fn submit(State(app): State<App>, session: Session, body: String) -> R
     }
 }
 
-fn signed_in(token: &str, next: &str) -> Response {
+fn signed_in(token: &str, next: &str, https: bool) -> Response {
     (
         StatusCode::SEE_OTHER,
         [
@@ -103,7 +103,7 @@ fn signed_in(token: &str, next: &str) -> Response {
                 header::LOCATION,
                 HeaderValue::from_str(next).unwrap_or(HeaderValue::from_static("/")),
             ),
-            (header::SET_COOKIE, session::set_cookie(token)),
+            (header::SET_COOKIE, session::set_cookie(token, https)),
         ],
     )
         .into_response()
@@ -141,8 +141,9 @@ pub async fn oidc_start(State(app): State<App>, Query(q): Query<Next>) -> Respon
     };
     let started = oidc.start(&safe_next(q.next.as_deref()));
     let cookie = format!(
-        "{FLOW_COOKIE}={}; Path=/signin/oidc; HttpOnly; SameSite=Lax; Max-Age=600",
-        started.cookie
+        "{FLOW_COOKIE}={}; Path=/signin/oidc; HttpOnly; SameSite=Lax; Max-Age=600{}",
+        started.cookie,
+        if app.https { "; Secure" } else { "" }
     );
     (
         StatusCode::SEE_OTHER,
@@ -205,7 +206,7 @@ pub async fn oidc_callback(
     if let Err(e) = app.verifier.verify(&token).await {
         return failed(format!("The sign-in service's token was not accepted: {e}"));
     }
-    let mut resp = signed_in(&token, &next);
+    let mut resp = signed_in(&token, &next, app.https);
     resp.headers_mut().append(
         header::SET_COOKIE,
         HeaderValue::from_str(&format!(

@@ -80,7 +80,8 @@ pub struct Args {
     #[arg(long, env = "COHUB_OIDC_USE_TOKEN", default_value = "id_token", value_parser = ["id_token", "access_token"])]
     oidc_use_token: String,
     /// The address people reach this server at (e.g. `https://hub.example.org`), for the OIDC
-    /// provider's redirect back.
+    /// provider's redirect back; an `https://` address also marks the web app's session cookie
+    /// `Secure`.
     #[arg(long, env = "COHUB_PUBLIC_URL")]
     public_url: Option<String>,
     /// Refuse tokens made by `cohub token` (accept only the OIDC issuer's).
@@ -132,7 +133,11 @@ fn web_config(args: &Args) -> cohub_web::WebConfig {
         }
         _ => None,
     };
-    cohub_web::WebConfig { oidc }
+    let https = args
+        .public_url
+        .as_deref()
+        .is_some_and(|u| u.to_ascii_lowercase().starts_with("https://"));
+    cohub_web::WebConfig { oidc, https }
 }
 
 /// Resolves on Ctrl-C or SIGTERM.
