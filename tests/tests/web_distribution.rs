@@ -768,3 +768,67 @@ async fn the_page_follows_changes_live() -> Result<()> {
     server.stop().await?;
     Ok(())
 }
+
+/// `viewerMay` is the domain's own decision for each action, so the page offers exactly what
+/// the API would allow: a party's lead may consent and object, a champion may do neither, the
+/// proposer may answer a standing objection, the objector may withdraw it, and nothing is
+/// offered at a past moment.
+#[tokio::test]
+async fn what_each_member_may_do_is_the_domains_decision() -> Result<()> {
+    let (dir, server) = demo().await?;
+    open_variation(&server, dir.path()).await?;
+    let may = |person: &'static str, at: Option<String>| {
+        let server = &server;
+        let dir = dir.path().to_path_buf();
+        async move {
+            let token = demo_token(&dir, person).await?;
+            let data = server
+                .gql_ok(
+                    "query($id: UUID!, $at: DateTime) { distribution(id: $id, asOf: $at) {
+                       viewerMay { consent object withdrawObjection answerObjectionsOf } } }",
+                    json!({ "id": DISTRIBUTION, "at": at }),
+                    Some(&token),
+                )
+                .await?;
+            Ok::<Value, anyhow::Error>(data["distribution"]["viewerMay"].clone())
+        }
+    };
+    let none = json!({ "consent": false, "object": false, "withdrawObjection": false, "answerObjectionsOf": [] });
+    assert_eq!(
+        may("mosque_lead", None).await?,
+        json!({ "consent": true, "object": true, "withdrawObjection": false, "answerObjectionsOf": [] })
+    );
+    assert_eq!(
+        may("champion", None).await?,
+        none,
+        "a champion does not speak for a party"
+    );
+    let before = chrono::Utc::now();
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let mosque = demo_token(dir.path(), "mosque_lead").await?;
+    server
+        .gql_ok(
+            "mutation($i: ObjectToDistributionInput!) { objectToDistribution(input: $i) { receipt { replayed } } }",
+            json!({ "i": { "distributionId": DISTRIBUTION, "version": 3, "reason": { "text": "Not yet." } } }),
+            Some(&mosque),
+        )
+        .await?;
+    assert_eq!(
+        may("mosque_lead", None).await?,
+        json!({ "consent": true, "object": false, "withdrawObjection": true, "answerObjectionsOf": [] }),
+        "after objecting: may consent instead, or withdraw"
+    );
+    assert_eq!(
+        may("firm_lead", None).await?["answerObjectionsOf"],
+        json!([MOSQUE]),
+        "the proposer may answer the mosque's objection"
+    );
+    assert_eq!(may("nurse", None).await?["answerObjectionsOf"], json!([]));
+    assert_eq!(
+        may("mosque_lead", Some(before.to_rfc3339())).await?,
+        none,
+        "nothing is offered at a past moment"
+    );
+    server.stop().await?;
+    Ok(())
+}

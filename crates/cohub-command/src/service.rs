@@ -115,6 +115,19 @@ impl CommandService {
         &self.store
     }
 
+    /// Whether `actor` may run `command` now: the domain's own decision on the current state,
+    /// with nothing recorded. Pages and clients use it to offer only the actions a member may
+    /// take, without a second copy of any rule.
+    pub async fn permits(
+        &self,
+        actor: MemberId,
+        command: &DomainCommand,
+    ) -> Result<(), CommandError> {
+        let loaded = load(self.store.as_ref(), &self.cache, command).await?;
+        loaded.world.decide(actor, command, (self.clock)())?;
+        Ok(())
+    }
+
     /// Decides and appends one command. A rejection appends nothing.
     pub async fn execute(&self, submission: Submission) -> Result<Outcome, CommandError> {
         let correlation_id = submission.correlation_id.unwrap_or_else(Uuid::now_v7);

@@ -5,13 +5,18 @@
 //! one rule (`DistributionView::standing`).
 
 use super::common::{Attribution, HeardStatus, Party, PlainText, Scope};
+use super::context::{caller, commands};
 use super::enums::{
     CostKind, DistributionStatus, LapseCause, RewardKind, RoundEndingKind, VersionKind,
 };
 use super::idea::{Idea, Withdrawal};
-use async_graphql::{Object, SimpleObject};
+use crate::error::ApiError;
+use async_graphql::{Context, Object, SimpleObject};
 use chrono::{DateTime, Utc};
+use cohub_command::CommandError;
+use cohub_domain::distribution::DistributionCommand;
 use cohub_domain::DistributionId;
+use cohub_domain::{MemberId, OrganisationId};
 use cohub_read::distribution::{
     ConsentView, DistributionVersionView, DistributionView, ObjectionView,
 };
@@ -47,6 +52,19 @@ impl Distribution {
             version: v.version,
         }
     }
+}
+
+/// What the caller may do to a distribution now, as the domain decides it.
+#[derive(Debug, Default, SimpleObject)]
+pub struct DistributionActions {
+    /// Consent, for their organisation, to the version open for consent.
+    pub consent: bool,
+    /// Object to it, for their organisation, with a reason.
+    pub object: bool,
+    /// Withdraw their organisation's standing objection to it.
+    pub withdraw_objection: bool,
+    /// The organisations whose standing objections they may answer (as the proposer).
+    pub answer_objections_of: Vec<Uuid>,
 }
 
 /// A cost/reward distribution for an idea. It is agreed only when every party named in its
@@ -85,6 +103,75 @@ impl Distribution {
     /// lapsed.
     async fn open_version(&self) -> Option<DistributionVersion> {
         self.view().open_version().map(|v| self.version_of(v))
+    }
+    /// What the caller may do to this distribution now, each as the domain itself decides
+    /// it on the current state (nothing is recorded): consent to the version open for
+    /// consent, object to it, answer which organisations' standing objections, withdraw their
+    /// own organisation's objection. Nothing for a past moment, without a token, or when no
+    /// version is open.
+    async fn viewer_may(&self, ctx: &Context<'_>) -> Result<DistributionActions, ApiError> {
+        let mut may = DistributionActions::default();
+        let (Some(auth), None) = (caller(ctx), self.scope.moment) else {
+            return Ok(may);
+        };
+        let Some(open) = self.view().open_version().map(|v| v.version) else {
+            return Ok(may);
+        };
+        let commands = commands(ctx)?;
+        let actor = MemberId::from_uuid(auth.member_id);
+        let id = self.id;
+        let permits = |command: DistributionCommand| {
+            let commands = commands.clone();
+            async move {
+                match commands.permits(actor, &command.into()).await {
+                    Ok(()) => Ok(true),
+                    Err(CommandError::Domain(_)) => Ok(false),
+                    Err(e) => Err(ApiError::from(e)),
+                }
+            }
+        };
+        // A stand-in text: only the permission is asked, and any text is allowed.
+        let words = || cohub_domain::PlainText::en("-");
+        may.consent = permits(DistributionCommand::ConsentToDistribution {
+            distribution_id: id,
+            version: open,
+        })
+        .await?;
+        may.object = permits(DistributionCommand::ObjectToDistribution {
+            distribution_id: id,
+            version: open,
+            reason: words(),
+        })
+        .await?;
+        may.withdraw_objection = permits(DistributionCommand::WithdrawObjection {
+            distribution_id: id,
+            version: open,
+            note: None,
+        })
+        .await?;
+        let view = self.view();
+        let mut objecting: Vec<OrganisationId> = Vec::new();
+        for o in &view.objections {
+            if o.version == open
+                && view.is_standing(o.record)
+                && !objecting.contains(&o.organisation_id)
+            {
+                objecting.push(o.organisation_id);
+            }
+        }
+        for organisation_id in objecting {
+            if permits(DistributionCommand::AnswerObjection {
+                distribution_id: id,
+                version: open,
+                organisation_id,
+                answer: words(),
+            })
+            .await?
+            {
+                may.answer_objections_of.push(organisation_id.uuid());
+            }
+        }
+        Ok(may)
     }
     /// Whether a variation round is open while the agreed version stays in force.
     async fn variation_open(&self) -> bool {

@@ -38,7 +38,6 @@ struct Data {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Viewer {
-    member_id: Uuid,
     memberships: Vec<Membership>,
 }
 
@@ -52,19 +51,11 @@ struct Membership {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Me {
-    id: Uuid,
-    role: String,
     organisation_id: Uuid,
     organisation_name: Option<String>,
-    status: String,
 }
 
 impl Me {
-    /// Whether the role speaks for the organisation (the API's rule: a lead or facilitator).
-    fn speaks_for_organisation(&self) -> bool {
-        self.role == "LEAD" || self.role == "FACILITATOR"
-    }
-
     fn organisation(&self) -> String {
         self.organisation_name
             .clone()
@@ -94,6 +85,17 @@ struct Distribution {
     lapse: Option<Lapse>,
     agreements: Vec<Agreement>,
     withdrawal: Option<Withdrawal>,
+    viewer_may: ViewerMay,
+}
+
+/// What the viewer may do now, as the domain decides it (`viewerMay`).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ViewerMay {
+    consent: bool,
+    object: bool,
+    withdraw_objection: bool,
+    answer_objections_of: Vec<Uuid>,
 }
 
 #[derive(Deserialize)]
@@ -111,11 +113,10 @@ struct VersionNumber {
     version: i64,
 }
 
-/// Who did something, with their member id (to match the viewer).
+/// Who did something.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Actor {
-    member_id: Uuid,
     #[serde(flatten)]
     who: Who,
 }
@@ -298,13 +299,13 @@ fn query() -> String {
     let party = "organisationId name";
     format!(
         "query Distribution($hub: UUID!, $id: UUID!) {{
-  viewer {{ memberId memberships {{ hubId member {{ id role organisationId organisationName status }} }} }}
+  viewer {{ memberships {{ hubId member {{ organisationId organisationName }} }} }}
   hub(id: $hub) {{ id name }}
   distribution(id: $id) {{
     id hubId ideaId status variationOpen
     idea {{ current {{ title {{ text lang }} }} }}
     inForce {{ version }} openVersion {{ version }}
-    proposed {{ memberId {WHO} }}
+    proposed {{ {WHO} }}
     versions {{
       version kind round parties {{ {party} kind }}
       costs {{ party {{ {party} }} kind amount unit note {{ text lang }} }}
@@ -313,7 +314,7 @@ fn query() -> String {
     }}
     consents {{ version organisation {{ {party} }} consented {{ {WHO} }} voided voidedByVersion standing }}
     objections {{
-      version organisation {{ {party} }} reason {{ text lang }} objected {{ memberId {WHO} }} heard {{ answered }}
+      version organisation {{ {party} }} reason {{ text lang }} objected {{ {WHO} }} heard {{ answered }}
       answer {{ text {{ text lang }} answered {{ {WHO} }} }}
       withdrawal {{ note {{ text lang }} withdrawn {{ {WHO} }} }}
       standing
@@ -323,6 +324,7 @@ fn query() -> String {
     lapse {{ cause reason {{ text lang }} lapsed {{ {WHO} }} }}
     agreements {{ version agreed {{ {WHO} }} }}
     withdrawal {{ reason {{ text lang }} withdrawn {{ {WHO} }} }}
+    viewerMay {{ consent object withdrawObjection answerObjectionsOf }}
   }}
 }}"
     )
@@ -334,7 +336,6 @@ struct Loaded {
     d: Distribution,
     /// The viewer as a member of this hub, if they are one.
     me: Option<Me>,
-    viewer: Option<Uuid>,
 }
 
 /// Loads the page's data; `Ok(None)` when there is no such distribution in this hub (or
@@ -355,17 +356,11 @@ async fn load(
     if d.hub_id != h.id {
         return Ok(None);
     }
-    let viewer = data.viewer.as_ref().map(|v| v.member_id);
     let me = data
         .viewer
         .and_then(|v| v.memberships.into_iter().find(|m| m.hub_id == h.id))
         .map(|m| m.member);
-    Ok(Some(Loaded {
-        hub: h,
-        d,
-        me,
-        viewer,
-    }))
+    Ok(Some(Loaded { hub: h, d, me }))
 }
 
 /// The four things a member can do on this page.
@@ -411,61 +406,33 @@ struct Failed {
     form: Form,
 }
 
-/// Which actions the viewer may take, by the API's rules as its fields expose them.
-struct Allowed {
-    consent: bool,
-    object: bool,
-}
-
 impl Loaded {
     fn open(&self) -> Option<i64> {
         self.d.open_version.as_ref().map(|v| v.version)
     }
 
-    fn open_terms(&self) -> Option<&Version> {
-        let open = self.open()?;
-        self.d.versions.iter().find(|v| v.version == open)
-    }
-
-    /// The viewer, if an active member of this hub.
-    fn active_me(&self) -> Option<&Me> {
-        self.me.as_ref().filter(|m| m.status == "ACTIVE")
-    }
-
-    fn allowed(&self) -> Allowed {
-        let Some(me) = self.active_me().filter(|m| m.speaks_for_organisation()) else {
-            return Allowed {
-                consent: false,
-                object: false,
-            };
-        };
-        let is = |list: &[Party]| list.iter().any(|p| p.organisation_id == me.organisation_id);
-        let party = self.open_terms().is_some_and(|v| is(&v.parties));
-        Allowed {
-            consent: party && !is(&self.d.consented_parties),
-            object: self.open().is_some() && !is(&self.d.objecting_parties),
-        }
-    }
-
-    /// Whether the viewer, as the distribution's proposer, may answer this objection.
+    /// Whether the viewer may answer this objection: the domain allows them to answer its
+    /// organisation's standing objection to the open version (`viewerMay`).
     fn may_answer(&self, o: &Objection) -> bool {
-        self.active_me().is_some()
+        self.open() == Some(o.version)
+            && o.standing
+            && self
+                .d
+                .viewer_may
+                .answer_objections_of
+                .contains(&o.organisation.organisation_id)
+    }
+
+    /// Whether the viewer may withdraw this objection: it is their organisation's standing
+    /// objection to the open version, and the domain allows them to withdraw it.
+    fn may_withdraw(&self, o: &Objection) -> bool {
+        self.d.viewer_may.withdraw_objection
             && self.open() == Some(o.version)
             && o.standing
-            && o.answer.is_none()
-            && self.viewer == Some(self.d.proposed.member_id)
-            && o.objected.member_id != self.d.proposed.member_id
-    }
-
-    /// Whether the viewer may withdraw this objection: its author, or a lead of the same
-    /// organisation.
-    fn may_withdraw(&self, o: &Objection) -> bool {
-        self.active_me().is_some_and(|me| {
-            self.open() == Some(o.version)
-                && o.standing
-                && o.organisation.organisation_id == me.organisation_id
-                && (o.objected.member_id == me.id || me.speaks_for_organisation())
-        })
+            && self
+                .me
+                .as_ref()
+                .is_some_and(|me| me.organisation_id == o.organisation.organisation_id)
     }
 }
 
@@ -800,7 +767,7 @@ fn position(d: &Distribution, organisation: Uuid) -> Markup {
 /// The consent and objection forms, for those the API would let use them (and a refused
 /// one, shown again with its error).
 fn actions(l: &Loaded, session: &Session, failed: Option<&Failed>, base: &str) -> Markup {
-    let allowed = l.allowed();
+    let allowed = &l.d.viewer_may;
     let refused = |a: Action| failed.is_some_and(|f| f.action == a);
     let show_consent = allowed.consent || refused(Action::Consent);
     let show_object = allowed.object || refused(Action::Object);
