@@ -1,10 +1,15 @@
 //! Ideas: versions, on-behalf-of, supports, feedback threads with responses, decisions.
 
 use super::common::{Attribution, HeardStatus, Party, PlainText, Scope};
+use super::context::{caller, commands};
 use super::distribution::Distribution;
 use super::enums::{IdeaOutcome, IdeaStatus};
 use super::problem::Problem;
-use async_graphql::{Object, SimpleObject};
+use crate::error::ApiError;
+use async_graphql::{Context, Object, SimpleObject};
+use cohub_command::CommandError;
+use cohub_domain::idea::IdeaCommand;
+use cohub_domain::MemberId;
 use cohub_domain::{FeedbackId, IdeaId};
 use cohub_read::idea::{FeedbackThread, IdeaView};
 use uuid::Uuid;
@@ -155,10 +160,60 @@ impl Withdrawal {
     }
 }
 
+/// What the caller may do to an idea's feedback now, as the domain decides it.
+#[derive(Debug, Default, SimpleObject)]
+pub struct IdeaActions {
+    /// Give feedback on it.
+    pub give_feedback: bool,
+    /// The feedback threads they may respond to (as the idea's proposer).
+    pub respond_to: Vec<Uuid>,
+}
+
 /// An idea proposed for a problem: versions, supports, feedback threads with responses,
 /// recorded decisions, status, and whether it was heard.
 #[Object]
 impl Idea {
+    /// What the caller may do to its feedback now, each as the domain itself decides it on
+    /// the current state (nothing is recorded): give feedback, respond to which threads.
+    /// Nothing for a past moment or without a token.
+    async fn viewer_may(&self, ctx: &Context<'_>) -> Result<IdeaActions, ApiError> {
+        let mut may = IdeaActions::default();
+        let (Some(auth), None) = (caller(ctx), self.scope.moment) else {
+            return Ok(may);
+        };
+        let commands = commands(ctx)?;
+        let actor = MemberId::from_uuid(auth.member_id);
+        let permits = |command: IdeaCommand| {
+            let commands = commands.clone();
+            async move {
+                match commands.permits(actor, &command.into()).await {
+                    Ok(()) => Ok(true),
+                    Err(CommandError::Domain(_)) => Ok(false),
+                    Err(e) => Err(ApiError::from(e)),
+                }
+            }
+        };
+        // A stand-in text: only the permission is asked, and any text is allowed.
+        let words = || cohub_domain::PlainText::en("-");
+        may.give_feedback = permits(IdeaCommand::GiveFeedback {
+            idea_id: self.id,
+            feedback_id: FeedbackId::new(),
+            text: words(),
+        })
+        .await?;
+        for thread in &self.view().feedback {
+            if permits(IdeaCommand::RespondToFeedback {
+                idea_id: self.id,
+                feedback_id: thread.id,
+                text: words(),
+            })
+            .await?
+            {
+                may.respond_to.push(thread.id.uuid());
+            }
+        }
+        Ok(may)
+    }
     /// Its id.
     async fn id(&self) -> Uuid {
         self.id.uuid()

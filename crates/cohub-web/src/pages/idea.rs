@@ -153,15 +153,8 @@ pub async fn propose_submit(
 
 #[derive(Deserialize)]
 struct Data {
-    viewer: Option<Viewer>,
     hub: Option<HubRef>,
     idea: Option<Idea>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Viewer {
-    member_id: Uuid,
 }
 
 #[derive(Deserialize)]
@@ -180,6 +173,15 @@ struct Idea {
     withdrawal: Option<Withdrawal>,
     distributions: Vec<Distribution>,
     feedback: Vec<Feedback>,
+    viewer_may: IdeaMay,
+}
+
+/// What the viewer may do to the idea's feedback now, as the domain decides it (`viewerMay`).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct IdeaMay {
+    give_feedback: bool,
+    respond_to: Vec<Uuid>,
 }
 
 #[derive(Deserialize)]
@@ -194,7 +196,6 @@ struct IdeaVersion {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Proposer {
-    member_id: Uuid,
     #[serde(flatten)]
     who: Who,
 }
@@ -271,14 +272,14 @@ fn idea_query() -> String {
     let t = "{ text lang }";
     format!(
         "query Idea($hub: UUID!, $id: UUID!) {{
-  viewer {{ memberId }}
   hub(id: $hub) {{ id name }}
   idea(id: $id) {{
     id hubId status
+    viewerMay {{ giveFeedback respondTo }}
     problem {{ id hubId current {{ title {t} }} }}
     current {{ version title {t} summary {t} rationale {t} written {{ {WHO} }} }}
     versions {{ version title {t} summary {t} rationale {t} written {{ {WHO} }} }}
-    proposed {{ memberId {WHO} }}
+    proposed {{ {WHO} }}
     onBehalfOf {{ residents {t} anonymous howResidentsAgreed {t} }}
     supports {{ {WHO} }}
     decisions {{ outcome version optionsConsidered {t} preferences {{ organisation {{ name }} preference {t} }} rationale {t} deliberationSeconds minimumDeliberationSeconds recorded {{ {WHO} }} }}
@@ -300,7 +301,7 @@ enum Refused {
     Response(Uuid, Form),
 }
 
-/// The idea, its hub and the viewer, or the response to give instead (not found, a failure).
+/// The idea and its hub, or the response to give instead (not found, a failure).
 async fn load(
     app: &App,
     session: &Session,
@@ -308,7 +309,7 @@ async fn load(
     hub: Uuid,
     idea: Uuid,
     here: &str,
-) -> Result<(HubRef, Idea, Option<Uuid>), Response> {
+) -> Result<(HubRef, Idea), Response> {
     let data: Data = app
         .client
         .query(
@@ -319,7 +320,7 @@ async fn load(
         .await
         .map_err(|f| layout::failure(chrome, &f, here))?;
     match (data.hub, data.idea) {
-        (Some(h), Some(i)) if i.hub_id == h.id => Ok((h, i, data.viewer.map(|v| v.member_id))),
+        (Some(h), Some(i)) if i.hub_id == h.id => Ok((h, i)),
         _ => Err(layout::not_found(chrome)),
     }
 }
@@ -337,17 +338,9 @@ pub async fn show(
     }
     let chrome = Chrome::of(&session).with_notice(layout::notice(q.done.as_deref()));
     match load(&app, &session, &chrome, hub, idea, &here).await {
-        Ok((h, i, viewer)) => {
+        Ok((h, i)) => {
             let chrome = chrome.in_hub(h.id, &h.name, "problems");
-            idea_page(
-                &chrome,
-                &session,
-                &h,
-                &i,
-                viewer,
-                Refused::None,
-                StatusCode::OK,
-            )
+            idea_page(&chrome, &session, &h, &i, Refused::None, StatusCode::OK)
         }
         Err(r) => r,
     }
@@ -362,7 +355,7 @@ pub async fn feedback_submit(
 ) -> Response {
     let here = format!("/hubs/{hub}/ideas/{idea}");
     let chrome = Chrome::of(&session);
-    let (h, i, viewer) = match load(&app, &session, &chrome, hub, idea, &here).await {
+    let (h, i) = match load(&app, &session, &chrome, hub, idea, &here).await {
         Ok(found) => found,
         Err(r) => return r,
     };
@@ -394,7 +387,6 @@ pub async fn feedback_submit(
                 &session,
                 &h,
                 &i,
-                viewer,
                 Refused::Feedback(form),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
@@ -411,7 +403,7 @@ pub async fn response_submit(
 ) -> Response {
     let here = format!("/hubs/{hub}/ideas/{idea}");
     let chrome = Chrome::of(&session);
-    let (h, i, viewer) = match load(&app, &session, &chrome, hub, idea, &here).await {
+    let (h, i) = match load(&app, &session, &chrome, hub, idea, &here).await {
         Ok(found) => found,
         Err(r) => return r,
     };
@@ -448,7 +440,6 @@ pub async fn response_submit(
                 &session,
                 &h,
                 &i,
-                viewer,
                 Refused::Response(feedback, form),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
@@ -516,7 +507,6 @@ fn idea_page(
     session: &Session,
     hub: &HubRef,
     i: &Idea,
-    viewer: Option<Uuid>,
     refused: Refused,
     status: StatusCode,
 ) -> Response {
@@ -527,7 +517,6 @@ fn idea_page(
         Refused::Response(_, f) => (Some(f), &blank),
         Refused::None => (None, &blank),
     };
-    let is_proposer = viewer == Some(i.proposed.member_id);
     let open = matches!(i.status.as_str(), "PROPOSED" | "SHORTLISTED");
     layout::respond(
         status,
@@ -630,7 +619,7 @@ fn idea_page(
                             p { (r.text) }
                         }
                     }
-                    @if is_proposer && f.responses.is_empty() {
+                    @if i.viewer_may.respond_to.contains(&f.id) {
                         @let name = format!("response-{}", f.id);
                         @let own = match &refused { Refused::Response(id, form) if *id == f.id => Some(form), _ => None };
                         @let fresh = Form::blank();
@@ -644,14 +633,16 @@ fn idea_page(
                 }
             }
             h2 { "Give feedback" }
-            @if open {
+            @if i.viewer_may.give_feedback {
                 form method="post" action={ (base) "/feedback" } novalidate {
                     (form::hidden(feedback_form, session))
                     (form::area(feedback_form, "feedback", "Your feedback", Some("What works, what could be better, what is missing. The person who proposed the idea can respond. Up to 2,000 characters.")))
                     (form::submit("Give feedback"))
                 }
-            } @else {
+            } @else if !open {
                 p { "This idea has been " (text::label(&i.status).to_lowercase()) ", so it takes no more feedback." }
+            } @else {
+                p { "You cannot give feedback on this idea just now (for example, while your membership is suspended)." }
             }
         },
     )
