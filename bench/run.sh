@@ -39,6 +39,8 @@ VERIFY=$(time_cli "$BIN verify --data $DATA/d")
 EXPORT=$(time_cli "$BIN export --data $DATA/d --out $DATA/x.jsonl")
 REBUILD=$(time_cli "$BIN rebuild --data $DATA/d --check")
 
+# bench/scale.sh's section is kept: this script rewrites only its own figures above it.
+SCALE=$(sed -n '/^## Scale/,$p' bench/RESULTS.md 2>/dev/null || true)
 summary() { grep -E "Requests/sec|Latency  |50%|99%|Non-2xx|errors" <<<"$1" | sed 's/^/    /'; }
 {
   echo "# Benchmarks"
@@ -62,5 +64,6 @@ summary() { grep -E "Requests/sec|Latency  |50%|99%|Non-2xx|errors" <<<"$1" | se
   echo "## Command line on the resulting log ($EVENTS events; hyperfine, 5 runs)"
   echo
   echo "$VERIFY"; echo; echo "$EXPORT"; echo; echo "$REBUILD"
+  [ -z "$SCALE" ] || { echo; echo "$SCALE"; }
 } > bench/RESULTS.md
 cat bench/RESULTS.md

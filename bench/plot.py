@@ -1,0 +1,171 @@
+#!/usr/bin/env python3
+"""Draws bench/scale-results.csv (written by bench/scale.sh) as two SVG line charts, by hand
+with the standard library only:
+
+  bench/memory.svg  resident memory of `cohub serve` against log size
+  bench/asof.svg    as-of read latency (p50 and p99; early, middle, late) against log size
+
+  python3 bench/plot.py [CSV] [--out DIR]
+
+When a size was run more than once, its latest line is drawn. Each chart shows its target
+as a dashed line.
+"""
+
+import argparse
+import csv
+import math
+import os
+from xml.sax.saxutils import escape
+
+W, H = 780, 440
+LEFT, RIGHT, TOP, BOTTOM = 80, 230, 56, 64
+
+
+def number(v):
+    try:
+        x = float(v)
+        return x if math.isfinite(x) else None
+    except (TypeError, ValueError):
+        return None
+
+
+def nice_max(v):
+    if v <= 0:
+        return 1.0
+    mag = 10 ** math.floor(math.log10(v))
+    for m in (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10):
+        if m * mag >= v:
+            return m * mag
+    return 10 * mag
+
+
+def fmt(v):
+    if v >= 1_000_000:
+        return f"{v / 1_000_000:g}M"
+    if v >= 1_000:
+        return f"{v / 1_000:g}k"
+    return f"{v:g}"
+
+
+# Line styles that stay apart in black and white: dash pattern, marker, grey.
+STYLES = [
+    ("", "circle", "#000"),
+    ("6 4", "square", "#000"),
+    ("2 3", "triangle", "#000"),
+    ("", "circle-open", "#666"),
+    ("6 4", "square-open", "#666"),
+    ("2 3", "triangle-open", "#666"),
+]
+
+
+def marker(kind, x, y, colour):
+    fill = "white" if kind.endswith("-open") else colour
+    shape = kind.replace("-open", "")
+    if shape == "circle":
+        return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{fill}" stroke="{colour}" stroke-width="1.5"/>'
+    if shape == "square":
+        return f'<rect x="{x - 4:.1f}" y="{y - 4:.1f}" width="8" height="8" fill="{fill}" stroke="{colour}" stroke-width="1.5"/>'
+    return (f'<polygon points="{x:.1f},{y - 5:.1f} {x - 5:.1f},{y + 4:.1f} {x + 5:.1f},{y + 4:.1f}" '
+            f'fill="{fill}" stroke="{colour}" stroke-width="1.5"/>')
+
+
+def chart(title, xlabel, ylabel, series, target=None, note=None):
+    """series: [(label, [(x, y), ...])]; target: (label, y) drawn dashed."""
+    xs = [x for _, pts in series for x, _ in pts]
+    ys = [y for _, pts in series for _, y in pts] + ([target[1]] if target else [])
+    xmax = nice_max(max(xs) if xs else 1)
+    ymax = nice_max(max(ys) * 1.05 if ys else 1)
+    pw, ph = W - LEFT - RIGHT, H - TOP - BOTTOM
+    sx = lambda x: LEFT + pw * x / xmax
+    sy = lambda y: TOP + ph * (1 - y / ymax)
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" viewBox="0 0 {W} {H}" '
+        f'font-family="DejaVu Sans, Arial, sans-serif" font-size="13">',
+        f"<title>{escape(title)}</title>",
+        f'<rect width="{W}" height="{H}" fill="white"/>',
+        f'<text x="{W / 2:.0f}" y="26" text-anchor="middle" font-size="16" font-weight="bold">{escape(title)}</text>',
+    ]
+    if note:
+        out.append(f'<text x="{W / 2:.0f}" y="44" text-anchor="middle" font-size="11" fill="#444">{escape(note)}</text>')
+    for i in range(6):  # grid and ticks
+        yv = ymax * i / 5
+        y = sy(yv)
+        out.append(f'<line x1="{LEFT}" y1="{y:.1f}" x2="{LEFT + pw}" y2="{y:.1f}" stroke="#ddd"/>')
+        ytick = f"{yv:,.0f}" if yv >= 10 else f"{yv:g}"
+        out.append(f'<text x="{LEFT - 8}" y="{y + 4:.1f}" text-anchor="end">{ytick}</text>')
+        xv = xmax * i / 5
+        x = sx(xv)
+        out.append(f'<line x1="{x:.1f}" y1="{TOP + ph}" x2="{x:.1f}" y2="{TOP + ph + 5}" stroke="black"/>')
+        out.append(f'<text x="{x:.1f}" y="{TOP + ph + 20}" text-anchor="middle">{fmt(xv)}</text>')
+    out.append(f'<line x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{TOP + ph}" stroke="black"/>')
+    out.append(f'<line x1="{LEFT}" y1="{TOP + ph}" x2="{LEFT + pw}" y2="{TOP + ph}" stroke="black"/>')
+    out.append(f'<text x="{LEFT + pw / 2:.0f}" y="{H - 18}" text-anchor="middle">{escape(xlabel)}</text>')
+    out.append(f'<text transform="translate(20 {TOP + ph / 2:.0f}) rotate(-90)" text-anchor="middle">{escape(ylabel)}</text>')
+    legend_y = TOP + 6
+    if target:
+        y = sy(target[1])
+        out.append(f'<line x1="{LEFT}" y1="{y:.1f}" x2="{LEFT + pw}" y2="{y:.1f}" stroke="black" stroke-dasharray="10 4 2 4"/>')
+        out.append(f'<line x1="{LEFT + pw + 14}" y1="{legend_y}" x2="{LEFT + pw + 40}" y2="{legend_y}" stroke="black" stroke-dasharray="10 4 2 4"/>')
+        out.append(f'<text x="{LEFT + pw + 46}" y="{legend_y + 4}">{escape(target[0])}</text>')
+        legend_y += 22
+    for (label, pts), (dash, mk, colour) in zip(series, STYLES):
+        pts = sorted(pts)
+        if len(pts) > 1:
+            path = " ".join(f"{sx(x):.1f},{sy(y):.1f}" for x, y in pts)
+            out.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"'
+                       + (f' stroke-dasharray="{dash}"' if dash else "") + "/>")
+        out += [marker(mk, sx(x), sy(y), colour) for x, y in pts]
+        lx = LEFT + pw + 14
+        out.append(f'<line x1="{lx}" y1="{legend_y}" x2="{lx + 26}" y2="{legend_y}" stroke="{colour}" stroke-width="2"'
+                   + (f' stroke-dasharray="{dash}"' if dash else "") + "/>")
+        out.append(marker(mk, lx + 13, legend_y, colour))
+        out.append(f'<text x="{lx + 32}" y="{legend_y + 4}">{escape(label)}</text>')
+        legend_y += 22
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    ap = argparse.ArgumentParser()
+    ap.add_argument("csv", nargs="?", default=os.path.join(here, "scale-results.csv"))
+    ap.add_argument("--out", default=here)
+    args = ap.parse_args()
+    rows = {}
+    with open(args.csv, newline="") as f:
+        for row in csv.DictReader(f):
+            n = number(row.get("events"))
+            if n:
+                rows[n] = row  # the latest run of each size
+    ordered = [rows[n] for n in sorted(rows)]
+    commits = sorted({r["commit"] for r in ordered})
+    note = f"cohub serve on sled, {ordered[-1]['hubs']} hubs; commit {', '.join(commits)}" if ordered else None
+
+    def series(label, column):
+        return (label, [(number(r["events"]), number(r[column])) for r in ordered
+                        if number(r[column]) is not None])
+
+    killed = [f"{number(r['events']):,.0f}" for r in ordered if "killed" in r.get("notes", "")]
+    mem_note = note + (f"; killed at the RSS limit at {', '.join(killed)} events (peak = where it was stopped)" if killed else "")
+    no_asof = [f"{number(r['events']):,.0f}" for r in ordered if number(r["asof_late_p99_ms"]) is None]
+    asof_note = note + (f"; not measurable at {', '.join(no_asof)} events (server killed at the RSS limit)" if no_asof else "")
+    memory = [
+        series("ready (from checkpoint)", "rss_ready_mib"),
+        series("after query load", "rss_after_load_mib"),
+        series("peak (VmHWM)", "hwm_mib"),
+        series("ready (first start)", "rss_ready_scratch_mib"),
+    ]
+    with open(os.path.join(args.out, "memory.svg"), "w") as f:
+        f.write(chart("Resident memory of cohub serve", "events in the log",
+                      "resident memory (MiB)", [s for s in memory if s[1]],
+                      target=("target 256 MB", 256 * 1e6 / 2**20), note=mem_note))
+    asof = [series(f"{q} {p}", f"asof_{p}_{q}_ms")
+            for q in ("p99", "p50") for p in ("early", "middle", "late")]
+    with open(os.path.join(args.out, "asof.svg"), "w") as f:
+        f.write(chart("As-of read latency", "events in the log", "latency (ms)",
+                      [s for s in asof if s[1]], target=("target p99 20 ms", 20), note=asof_note))
+    print("wrote", os.path.join(args.out, "memory.svg"), "and", os.path.join(args.out, "asof.svg"))
+
+
+if __name__ == "__main__":
+    main()
