@@ -1,10 +1,12 @@
-//! Which moment an audit reads: now, as of a past time, or at a log position. Past moments are
-//! served by the projector's snapshots plus the tail of the log, so their cost is bounded by
-//! the snapshot spacing, not by how long the log is.
+//! Which moment an audit reads: now, as of a past time, or at a log position. An audit reads
+//! one hub, and a past moment of it is served by that hub's nearest snapshot plus the hub's own
+//! events after it, so the cost is bounded by the hub snapshot spacing, not by how long the log
+//! is or how many other hubs wrote meanwhile.
 
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use cohub_domain::HubId;
 use cohub_read::{Projector, ReadModel};
 use serde::{Deserialize, Serialize};
 
@@ -39,7 +41,7 @@ impl AuditPoint {
     }
 }
 
-/// A read model at a moment, and what reading it cost.
+/// A read model at a moment, and what reading it cost. A past moment holds the hub read only.
 #[derive(Clone, Debug)]
 pub struct PointRead {
     /// The model (its `position()` says which log position it stands at).
@@ -50,8 +52,13 @@ pub struct PointRead {
     pub replayed: u64,
 }
 
-/// The read model at `point`, from the projector's snapshots plus the tail.
-pub async fn model_at(projector: &Projector, point: AuditPoint) -> Result<PointRead, AuditError> {
+/// Hub `hub`'s read model at `point`: the live model for now, otherwise the hub alone from
+/// its nearest snapshot plus its own events.
+pub async fn model_at(
+    projector: &Projector,
+    point: AuditPoint,
+    hub: HubId,
+) -> Result<PointRead, AuditError> {
     let read = match point {
         AuditPoint::Now => {
             let model = projector.current();
@@ -61,8 +68,8 @@ pub async fn model_at(projector: &Projector, point: AuditPoint) -> Result<PointR
                 replayed: 0,
             });
         }
-        AuditPoint::AsOf(t) => projector.as_of(t).await?,
-        AuditPoint::AtPosition(p) => projector.at_position(p).await?,
+        AuditPoint::AsOf(t) => projector.as_of(hub, t).await?,
+        AuditPoint::AtPosition(p) => projector.at_position(hub, p).await?,
     };
     Ok(PointRead {
         model: read.model,

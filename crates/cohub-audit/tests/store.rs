@@ -256,22 +256,24 @@ async fn as_of_audits_early_and_late_in_a_large_hub_replay_a_similar_bounded_num
         .unwrap()
         .position;
     // Early: just before the objection. Late: near the end of the log.
-    let early = model_at(&projector, AuditPoint::AtPosition(objection - 1))
+    let early = model_at(&projector, AuditPoint::AtPosition(objection - 1), HUB)
         .await
         .unwrap();
     let late_position = head - 7;
-    let late = model_at(&projector, AuditPoint::AtPosition(late_position))
+    let late = model_at(&projector, AuditPoint::AtPosition(late_position), HUB)
         .await
         .unwrap();
     let early_t = model_at(
         &projector,
         AuditPoint::AsOf(log[(objection - 2) as usize].recorded_at),
+        HUB,
     )
     .await
     .unwrap();
     let late_t = model_at(
         &projector,
         AuditPoint::AsOf(log[(late_position - 1) as usize].recorded_at),
+        HUB,
     )
     .await
     .unwrap();
@@ -285,12 +287,16 @@ async fn as_of_audits_early_and_late_in_a_large_hub_replay_a_similar_bounded_num
         late_t.replayed
     );
     // The same distance past a snapshot, early and late in the log: the same cost.
-    let early_far = model_at(&projector, AuditPoint::AtPosition(2 * k + 20))
+    let early_far = model_at(&projector, AuditPoint::AtPosition(2 * k + 20), HUB)
         .await
         .unwrap();
-    let late_far = model_at(&projector, AuditPoint::AtPosition((head / k - 1) * k + 20))
-        .await
-        .unwrap();
+    let late_far = model_at(
+        &projector,
+        AuditPoint::AtPosition((head / k - 1) * k + 20),
+        HUB,
+    )
+    .await
+    .unwrap();
     println!(
         "at positions {} and {}: replayed {} and {}",
         early_far.model.position(),

@@ -316,7 +316,7 @@ pub(crate) fn apply(
         model
             .hub_mut(e.hub_id, position)?
             .distribution_ids
-            .push(e.distribution_id);
+            .push_back(e.distribution_id);
         model.distributions.insert(
             e.distribution_id,
             Arc::new(DistributionView {

@@ -1,7 +1,7 @@
 //! The hub read model: organisations, members with their history, charter versions, and the
 //! minimum deliberation time.
 
-use std::collections::BTreeMap;
+use imbl::{OrdMap, Vector};
 use std::sync::Arc;
 
 use cohub_domain::hub::{HubEvent, MemberStatus};
@@ -115,21 +115,21 @@ pub struct HubView {
     /// Who founded it, when.
     pub founded: Recorded,
     /// Organisations by id.
-    pub organisations: BTreeMap<OrganisationId, OrganisationView>,
+    pub organisations: OrdMap<OrganisationId, OrganisationView>,
     /// Members by id (removed members stay, marked removed).
-    pub members: BTreeMap<MemberId, MemberView>,
+    pub members: OrdMap<MemberId, MemberView>,
     /// Every charter version, oldest first.
-    pub charters: Vec<CharterView>,
+    pub charters: Vector<CharterView>,
     /// The minimum deliberation time in seconds (0 = none).
     pub minimum_deliberation_seconds: u64,
     /// Every setting of the minimum deliberation time, in order.
-    pub deliberation_settings: Vec<DeliberationSetting>,
+    pub deliberation_settings: Vector<DeliberationSetting>,
     /// The hub's problems, in the order they were framed.
-    pub problem_ids: Vec<ProblemId>,
+    pub problem_ids: Vector<ProblemId>,
     /// The hub's ideas, in the order they were proposed.
-    pub idea_ids: Vec<IdeaId>,
+    pub idea_ids: Vector<IdeaId>,
     /// The hub's distributions, in the order they were proposed.
-    pub distribution_ids: Vec<DistributionId>,
+    pub distribution_ids: Vector<DistributionId>,
     /// The hub's latest event.
     pub updated: Recorded,
 }
@@ -228,14 +228,14 @@ pub(crate) fn apply(
                 name: e.name.clone(),
                 purpose: e.purpose.clone(),
                 founded: rec.clone(),
-                organisations: BTreeMap::new(),
-                members: BTreeMap::new(),
-                charters: Vec::new(),
+                organisations: OrdMap::new(),
+                members: OrdMap::new(),
+                charters: Vector::new(),
                 minimum_deliberation_seconds: 0,
-                deliberation_settings: Vec::new(),
-                problem_ids: Vec::new(),
-                idea_ids: Vec::new(),
-                distribution_ids: Vec::new(),
+                deliberation_settings: Vector::new(),
+                problem_ids: Vector::new(),
+                idea_ids: Vector::new(),
+                distribution_ids: Vector::new(),
                 updated: rec.clone(),
             }),
         );
@@ -308,14 +308,14 @@ pub(crate) fn apply(
                 recorded: rec.clone(),
             });
         }
-        HubEvent::CharterAdopted(e) => hub.charters.push(CharterView {
+        HubEvent::CharterAdopted(e) => hub.charters.push_back(CharterView {
             version: e.version,
             text: e.text.clone(),
             adopted: rec.clone(),
         }),
         HubEvent::MinimumDeliberationTimeSet(e) => {
             hub.minimum_deliberation_seconds = e.seconds;
-            hub.deliberation_settings.push(DeliberationSetting {
+            hub.deliberation_settings.push_back(DeliberationSetting {
                 seconds: e.seconds,
                 recorded: rec.clone(),
             });

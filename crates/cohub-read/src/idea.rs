@@ -184,7 +184,10 @@ pub(crate) fn apply(
             .problem_mut(e.problem_id, position)?
             .idea_ids
             .push(e.idea_id);
-        model.hub_mut(e.hub_id, position)?.idea_ids.push(e.idea_id);
+        model
+            .hub_mut(e.hub_id, position)?
+            .idea_ids
+            .push_back(e.idea_id);
         model.ideas.insert(
             e.idea_id,
             Arc::new(IdeaView {

@@ -1,15 +1,18 @@
 //! The read model: every hub, problem, idea and distribution view and each hub's feed, folded
 //! from the log one envelope at a time.
 //!
-//! Entities sit behind `Arc`s and feeds in shared chunks, so cloning a model (for a snapshot or
-//! to publish it to readers) copies pointers, and an update copies only what it changes.
+//! The model's maps are persistent (`imbl`: B-trees whose nodes are shared between copies),
+//! entities sit behind `Arc`s, and feeds are in shared chunks, so cloning a model (for a
+//! snapshot or to publish it to readers) is O(1), and an update copies only the nodes on its
+//! path and the entity it changes. Entities keep their short lists in plain `Vec`s: a
+//! persistent vector allocates 64 slots at once, which costs more than copying a short list.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use cohub_domain::{DistributionId, DomainEvent, HubId, IdeaId, ProblemId};
 use cohub_store::Envelope;
+use imbl::OrdMap;
 use serde::{Deserialize, Serialize};
 
 use crate::activity::{ActivityItem, ActivityLog};
@@ -26,11 +29,11 @@ pub struct ReadModel {
     pub(crate) position: u64,
     pub(crate) last_hash: Option<String>,
     pub(crate) max_recorded_at: Option<DateTime<Utc>>,
-    pub(crate) hubs: BTreeMap<HubId, Arc<HubView>>,
-    pub(crate) problems: BTreeMap<ProblemId, Arc<ProblemView>>,
-    pub(crate) ideas: BTreeMap<IdeaId, Arc<IdeaView>>,
-    pub(crate) distributions: BTreeMap<DistributionId, Arc<DistributionView>>,
-    pub(crate) activity: BTreeMap<HubId, ActivityLog>,
+    pub(crate) hubs: OrdMap<HubId, Arc<HubView>>,
+    pub(crate) problems: OrdMap<ProblemId, Arc<ProblemView>>,
+    pub(crate) ideas: OrdMap<IdeaId, Arc<IdeaView>>,
+    pub(crate) distributions: OrdMap<DistributionId, Arc<DistributionView>>,
+    pub(crate) activity: OrdMap<HubId, ActivityLog>,
 }
 
 /// Decodes an envelope's event (upcasting old schema versions).
@@ -80,6 +83,91 @@ impl ReadModel {
                 got: envelope.position,
             });
         }
+        self.fold(envelope)
+    }
+
+    /// Folds the next envelope of one hub in: a model of a single hub skips the positions of
+    /// every other hub, so the envelope need only come after [`position`](Self::position).
+    pub fn apply_hub_event(&mut self, envelope: &Envelope) -> Result<(), ReadError> {
+        if envelope.position <= self.position {
+            return Err(ReadError::OutOfOrder {
+                expected: self.position + 1,
+                got: envelope.position,
+            });
+        }
+        self.fold(envelope)
+    }
+
+    /// Stands the model at the position of `at` (its hash and recording time), folding nothing:
+    /// for a model of one hub read at a global position, whose own last event may be earlier.
+    pub(crate) fn stand_at(&mut self, at: &Envelope) {
+        debug_assert!(at.position >= self.position);
+        self.position = at.position;
+        self.last_hash = Some(at.hash.clone());
+        self.max_recorded_at = Some(
+            self.max_recorded_at
+                .map_or(at.recorded_at, |m| m.max(at.recorded_at)),
+        );
+    }
+
+    /// Joins models of distinct hubs, each folded from its own hub's events only, into the
+    /// model of the whole log at `position`, whose event has `hash`. Equal to folding the whole
+    /// log in order, because no event touches another hub's views.
+    pub fn join_hubs(parts: Vec<ReadModel>, position: u64, hash: Option<String>) -> ReadModel {
+        let mut joined = ReadModel::new();
+        for part in parts {
+            joined.hubs = joined.hubs.union(part.hubs);
+            joined.problems = joined.problems.union(part.problems);
+            joined.ideas = joined.ideas.union(part.ideas);
+            joined.distributions = joined.distributions.union(part.distributions);
+            joined.activity = joined.activity.union(part.activity);
+            joined.max_recorded_at = joined.max_recorded_at.max(part.max_recorded_at);
+        }
+        joined.position = position;
+        joined.last_hash = hash;
+        joined
+    }
+
+    /// How many events the model's hubs' feeds hold: for a model of the whole log, its
+    /// position; for a model of one hub, that hub's events.
+    pub fn hub_events(&self) -> u64 {
+        self.activity.values().map(|feed| feed.len() as u64).sum()
+    }
+
+    /// The model of hub `id` alone, cut out of this one (sharing every entity with it): what
+    /// folding only that hub's events up to [`position`](Self::position) gives, standing at
+    /// this position. `None` if the hub was not founded by then.
+    pub fn hub_alone(&self, id: HubId) -> Option<ReadModel> {
+        let hub = self.hubs.get(&id)?;
+        let mut alone = ReadModel {
+            position: self.position,
+            last_hash: self.last_hash.clone(),
+            max_recorded_at: self.max_recorded_at,
+            ..ReadModel::default()
+        };
+        alone.hubs.insert(id, hub.clone());
+        for p in hub.problem_ids.iter() {
+            if let Some(v) = self.problems.get(p) {
+                alone.problems.insert(*p, v.clone());
+            }
+        }
+        for i in hub.idea_ids.iter() {
+            if let Some(v) = self.ideas.get(i) {
+                alone.ideas.insert(*i, v.clone());
+            }
+        }
+        for d in hub.distribution_ids.iter() {
+            if let Some(v) = self.distributions.get(d) {
+                alone.distributions.insert(*d, v.clone());
+            }
+        }
+        if let Some(feed) = self.activity.get(&id) {
+            alone.activity.insert(id, feed.clone());
+        }
+        Some(alone)
+    }
+
+    fn fold(&mut self, envelope: &Envelope) -> Result<(), ReadError> {
         let event = decode(envelope)?;
         let rec = Recorded::from_envelope(envelope);
         let hub_id = HubId::from_uuid(envelope.hub_id);

@@ -158,7 +158,7 @@ pub(crate) fn apply(
         model
             .hub_mut(e.hub_id, position)?
             .problem_ids
-            .push(e.problem_id);
+            .push_back(e.problem_id);
         model.problems.insert(
             e.problem_id,
             Arc::new(ProblemView {

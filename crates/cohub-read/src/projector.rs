@@ -1,5 +1,5 @@
 //! The projector: a background task that follows the log, folds each envelope into the shared
-//! read model, publishes the applied position, keeps snapshots and writes checkpoints.
+//! read model, publishes the applied position, keeps hub snapshots and writes checkpoints.
 //!
 //! Readers take an `Arc<ReadModel>` ([`Projector::current`]) and never hold a lock; the task
 //! folds a batch into its own copy (copying only what changes) and swaps the pointer.
@@ -9,7 +9,7 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use cohub_domain::DomainEvent;
+use cohub_domain::{DomainEvent, HubId};
 use cohub_store::{Envelope, EventStore};
 use futures::{FutureExt, StreamExt};
 use tokio::sync::{broadcast, watch};
@@ -18,8 +18,8 @@ use tokio::task::JoinHandle;
 use crate::as_of::{self, AsOf};
 use crate::checkpoint::{self, StartReport};
 use crate::error::ReadError;
+use crate::hub_snapshots::HubSnapshots;
 use crate::model::{decode, ReadModel};
-use crate::snapshots::Snapshots;
 
 /// How the projector runs.
 #[derive(Clone, Debug)]
@@ -30,7 +30,7 @@ pub struct ProjectorConfig {
     pub checkpoint_every_events: u64,
     /// ...or this long after the last one, if anything was applied since.
     pub checkpoint_interval: Duration,
-    /// Keep a snapshot every K positions for as-of reads (0: none).
+    /// Keep a snapshot of a hub every K events of that hub, for as-of reads (0: none).
     pub snapshot_every: u64,
     /// Hold at most this many snapshots (beyond it, every other one is dropped).
     pub max_snapshots: usize,
@@ -80,7 +80,7 @@ struct Shared {
     current: RwLock<Arc<ReadModel>>,
     progress: watch::Sender<Progress>,
     applied: broadcast::Sender<Arc<Applied>>,
-    snapshots: Snapshots,
+    snapshots: Arc<HubSnapshots>,
     checkpoint_lock: std::sync::Mutex<()>,
 }
 
@@ -146,9 +146,25 @@ impl Projector {
             Some(dir) => checkpoint::load(store.as_ref(), dir).await?,
             None => (ReadModel::new(), StartReport::default()),
         };
+        let snapshots = Arc::new(HubSnapshots::new(
+            config.snapshot_every,
+            config.max_snapshots,
+        ));
+        // Nothing to start from: fold each hub on its own, as many at once as there are cores,
+        // keeping hub snapshots on the way; the task then follows the log from there.
+        let model = if model.position() == 0 && store.head_position().await? > 0 {
+            let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
+            crate::replay::rebuild_by_hub(
+                store.clone(),
+                workers,
+                Arc::new(|_| {}),
+                Some(snapshots.clone()),
+            )
+            .await?
+        } else {
+            model
+        };
         let model = Arc::new(model);
-        let snapshots = Snapshots::new(config.snapshot_every, config.max_snapshots);
-        snapshots.offer(&model);
         let (progress, _) = watch::channel(Progress {
             applied: model.position(),
             error: None,
@@ -165,7 +181,15 @@ impl Projector {
             checkpoint_lock: std::sync::Mutex::new(()),
         });
         let (shutdown, shutdown_rx) = watch::channel(false);
-        let task = tokio::spawn(run(shared.clone(), shutdown_rx, model));
+        // What was folded on start and is not in the checkpoint yet is saved like any other;
+        // past the threshold, before the projector is handed out, so that a restart right after
+        // does not fold it all again.
+        let mut unsaved = model.position() - start.loaded_checkpoint.unwrap_or(0);
+        if unsaved >= shared.config.checkpoint_every_events.max(1) {
+            save(&shared, &model).await;
+            unsaved = 0;
+        }
+        let task = tokio::spawn(run(shared.clone(), shutdown_rx, model, unsaved));
         Ok(Projector {
             shared,
             shutdown,
@@ -251,28 +275,31 @@ impl Projector {
         Ok(!progress.stopped && self.lag().await? == 0)
     }
 
-    /// The snapshots kept for as-of reads.
-    pub fn snapshots(&self) -> &Snapshots {
+    /// The hub snapshots kept for as-of reads.
+    pub fn snapshots(&self) -> &HubSnapshots {
         &self.shared.snapshots
     }
 
-    /// The model at exactly `position` (nearest snapshot plus the replayed tail).
-    pub async fn at_position(&self, position: u64) -> Result<AsOf, ReadError> {
-        as_of::at_position(
+    /// Hub `hub` exactly at global `position` (its nearest snapshot plus its own events after
+    /// it; see [`as_of::hub_at_position`]).
+    pub async fn at_position(&self, hub: HubId, position: u64) -> Result<AsOf, ReadError> {
+        as_of::hub_at_position(
             self.shared.store.as_ref(),
             &self.shared.snapshots,
             Some(self.current()),
+            hub,
             position,
         )
         .await
     }
 
-    /// The model as it stood at `time` (nearest snapshot plus the replayed tail).
-    pub async fn as_of(&self, time: DateTime<Utc>) -> Result<AsOf, ReadError> {
-        as_of::as_of(
+    /// Hub `hub` as it stood at `time` (see [`as_of::hub_as_of`]).
+    pub async fn as_of(&self, hub: HubId, time: DateTime<Utc>) -> Result<AsOf, ReadError> {
+        as_of::hub_as_of(
             self.shared.store.as_ref(),
             &self.shared.snapshots,
             Some(self.current()),
+            hub,
             time,
         )
         .await
@@ -312,9 +339,9 @@ async fn run(
     shared: Arc<Shared>,
     mut shutdown: watch::Receiver<bool>,
     mut working: Arc<ReadModel>,
+    mut unsaved: u64,
 ) {
     let config = shared.config.clone();
-    let mut unsaved = 0u64;
     let mut ticker =
         tokio::time::interval(config.checkpoint_interval.max(Duration::from_millis(10)));
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -414,8 +441,13 @@ fn fold_batch(
                 break;
             }
             count += 1;
-            if shared.snapshots.is_due(model.position()) {
-                shared.snapshots.offer(&Arc::new(model.clone()));
+            if shared.snapshots.is_due(envelope.hub_seq) {
+                let hub = HubId::from_uuid(envelope.hub_id);
+                if let Some(alone) = model.hub_alone(hub) {
+                    shared
+                        .snapshots
+                        .offer(hub, envelope.hub_seq, Arc::new(alone));
+                }
             }
             if broadcast {
                 if let Ok(event) = decode(envelope) {

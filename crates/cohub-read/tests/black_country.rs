@@ -55,7 +55,7 @@ async fn the_hub_lists_organisations_members_and_charter() {
     );
     assert_eq!(hub.charters.len(), 1);
     assert_eq!(hub.charter().unwrap().adopted.member_id, FACILITATOR);
-    assert_eq!(hub.problem_ids, vec![PROBLEM]);
+    assert_eq!(hub.problem_ids, imbl::vector![PROBLEM]);
     assert_eq!(hub.updated.position, model.position());
     // Cursors page through the list.
     assert!(model.hubs(Page::new(Some(hub.cursor()), 10)).is_empty());

@@ -156,7 +156,7 @@ impl AuditQuery {
             idea_id.map(IdeaId::from_uuid),
             distribution_id.map(DistributionId::from_uuid),
         )?;
-        let read = read_at(ctx, point).await?;
+        let read = read_at(ctx, point, hub).await?;
         let page = cohub_audit::history(
             &read.model,
             hub,
@@ -215,7 +215,7 @@ impl AuditQuery {
             })?;
         require_hub_member(ctx, hub)?;
         let point = requested_point(ctx, as_of, at_position).await?;
-        let read = read_at(ctx, point).await?;
+        let read = read_at(ctx, point, hub).await?;
         let trail = cohub_audit::decision_trail(&read.model, subject)?;
         Ok(DecisionTrail::new(&trail, &read))
     }

@@ -131,9 +131,13 @@ pub async fn requested_point(
 }
 
 /// The read model at a checked moment (see [`requested_point`]), with what reading it cost.
-pub async fn read_at(ctx: &Context<'_>, point: AuditPoint) -> Result<PointRead, ApiError> {
+pub async fn read_at(
+    ctx: &Context<'_>,
+    point: AuditPoint,
+    hub: HubId,
+) -> Result<PointRead, ApiError> {
     let projector = projector(ctx)?;
-    Ok(cohub_audit::model_at(&projector, point).await?)
+    Ok(cohub_audit::model_at(&projector, point, hub).await?)
 }
 
 /// The moment a read model stands at, for "days waited" and the like: `None` for now, the

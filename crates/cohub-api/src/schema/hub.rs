@@ -510,7 +510,7 @@ impl HubQuery {
         }
         require_hub_member(ctx, hub)?;
         let point = requested_point(ctx, as_of, at_position).await?;
-        let read = read_at(ctx, point).await?;
+        let read = read_at(ctx, point, hub).await?;
         let moment = moment_of(point, &read.model);
         Ok(Hub::load_at(read.model, hub, moment))
     }
@@ -606,7 +606,7 @@ async fn visible_read(
         return Ok(None);
     }
     let point = requested_point(ctx, as_of, at_position).await?;
-    let read = read_at(ctx, point).await?;
+    let read = read_at(ctx, point, hub).await?;
     let moment = moment_of(point, &read.model);
     Ok(Some((read, moment, hub)))
 }

@@ -3,12 +3,10 @@
 
 use crate::data_dir::DEFAULT_DATA_DIR;
 use crate::{progress, store_select};
-use cohub_read::{checkpoint, ReadModel};
+use cohub_read::checkpoint;
 use std::path::PathBuf;
 use std::process::ExitCode;
-
-/// Envelopes read from the log per page.
-const PAGE: usize = 1000;
+use std::sync::Arc;
 
 /// Arguments of `cohub rebuild`.
 #[derive(Debug, clap::Args)]
@@ -35,17 +33,17 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let store = opened.shared();
     let head = store.head_position().await?;
     let bar = progress::bar(Some(head), "rebuild");
-    let mut model = ReadModel::new();
-    loop {
-        let page = store.read_all(model.position(), PAGE).await?;
-        if page.is_empty() {
-            break;
-        }
-        for envelope in &page {
-            model.apply(envelope)?;
-        }
-        bar.set_position(model.position());
-    }
+    // Each hub is folded from its own events on its own task, as many at once as there are
+    // cores, then the hubs are joined: equal to folding the log in order.
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let counter = bar.clone();
+    let model = cohub_read::rebuild_by_hub(
+        store.clone(),
+        workers,
+        Arc::new(move |events| counter.inc(events)),
+        None,
+    )
+    .await?;
     bar.finish_and_clear();
     outln!("rebuilt the read models from {} events", model.position())?;
 
