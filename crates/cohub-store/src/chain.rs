@@ -23,7 +23,7 @@ pub fn canonical_json(v: &Value, out: &mut Vec<u8>) {
                 if i > 0 {
                     out.push(b',');
                 }
-                out.extend(serde_json::to_vec(k).expect("string serialises"));
+                serde_json::to_writer(&mut *out, k).expect("string serialises");
                 out.push(b':');
                 canonical_json(&map[k], out);
             }
@@ -39,18 +39,15 @@ pub fn canonical_json(v: &Value, out: &mut Vec<u8>) {
             }
             out.push(b']');
         }
-        other => out.extend(serde_json::to_vec(other).expect("scalar serialises")),
+        other => serde_json::to_writer(&mut *out, other).expect("scalar serialises"),
     }
 }
 
-/// The canonical bytes of an envelope without its `hash` field.
+/// The canonical bytes of an envelope without its `hash` field (written directly; see
+/// [`crate::canonical`] for why they equal [`canonical_json`] of the envelope as a value).
 pub fn canonical_bytes(e: &Envelope) -> Vec<u8> {
-    let mut v = serde_json::to_value(e).expect("envelope serialises");
-    if let Value::Object(map) = &mut v {
-        map.remove("hash");
-    }
     let mut out = Vec::with_capacity(512);
-    canonical_json(&v, &mut out);
+    crate::canonical::write_envelope(e, false, &mut out);
     out
 }
 

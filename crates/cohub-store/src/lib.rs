@@ -3,6 +3,7 @@
 //! [`EventStore`] is the contract; [`sled_store::SledStore`] is the embedded default backend.
 //! Every backend stores [`Envelope`]s in a per-hub SHA-256 hash chain ([`chain`]).
 
+mod canonical;
 pub mod chain;
 pub mod envelope;
 pub mod error;

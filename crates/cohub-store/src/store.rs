@@ -82,6 +82,16 @@ pub trait EventStore: Send + Sync + 'static {
     /// Recomputes a hub's chain from stored bytes and names the first bad event.
     async fn verify_hub(&self, hub_id: Uuid) -> StoreResult<Verification>;
 
+    /// Verifies several hubs, answering in the order asked, each exactly as
+    /// [`verify_hub`](Self::verify_hub) would; a backend may do it in one pass over the log.
+    async fn verify_hubs(&self, hubs: &[Uuid]) -> StoreResult<Vec<Verification>> {
+        let mut out = Vec::with_capacity(hubs.len());
+        for hub in hubs {
+            out.push(self.verify_hub(*hub).await?);
+        }
+        Ok(out)
+    }
+
     /// Every event after `after_position`, then live ones as they are appended.
     fn subscribe(&self, after_position: u64) -> EnvelopeStream;
 }

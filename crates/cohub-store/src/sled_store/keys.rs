@@ -137,9 +137,8 @@ pub(crate) fn read_head(bytes: &[u8]) -> StoreResult<ChainHead> {
 
 /// Stored bytes of an envelope: its canonical JSON (keys sorted, no white space).
 pub(crate) fn encode_envelope(e: &crate::envelope::Envelope) -> Vec<u8> {
-    let v = serde_json::to_value(e).expect("envelope serialises");
     let mut out = Vec::with_capacity(512);
-    crate::chain::canonical_json(&v, &mut out);
+    crate::canonical::write_envelope(e, true, &mut out);
     out
 }
 

@@ -13,6 +13,7 @@ mod subscription;
 pub mod tamper;
 mod upgrade;
 mod verify;
+mod verify_scan;
 mod writer;
 
 use crate::envelope::{AppendRequest, ChainHead, Envelope, ImportReport, Receipt, Verification};
@@ -151,12 +152,10 @@ impl SledStore {
         Ok(())
     }
 
-    /// Verifies every hub's chain (one scan of the global log for stray events).
+    /// Verifies every hub's chain (see [`EventStore::verify_hubs`]).
     pub async fn verify_all(&self) -> StoreResult<Vec<Verification>> {
-        let reader = self.inner.reader.clone();
-        tokio::task::spawn_blocking(move || verify::verify_all(&reader))
-            .await
-            .map_err(|e| StoreError::Backend(e.to_string()))?
+        let hubs = self.reader().committed.hubs();
+        self.verify_hubs(&hubs).await
     }
 
     fn reader(&self) -> &Reader {
@@ -232,7 +231,17 @@ impl EventStore for SledStore {
 
     async fn verify_hub(&self, hub_id: Uuid) -> StoreResult<Verification> {
         let reader = self.inner.reader.clone();
-        tokio::task::spawn_blocking(move || verify::verify_hub(&reader, hub_id))
+        tokio::task::spawn_blocking(move || {
+            verify_scan::verify_hubs(&reader, &[hub_id]).map(|mut v| v.remove(0))
+        })
+        .await
+        .map_err(|e| StoreError::Backend(e.to_string()))?
+    }
+
+    async fn verify_hubs(&self, hubs: &[Uuid]) -> StoreResult<Vec<Verification>> {
+        let reader = self.inner.reader.clone();
+        let hubs = hubs.to_vec();
+        tokio::task::spawn_blocking(move || verify_scan::verify_hubs(&reader, &hubs))
             .await
             .map_err(|e| StoreError::Backend(e.to_string()))?
     }

@@ -48,6 +48,12 @@ impl Committed {
         (self.durable(), map.get(&hub).cloned())
     }
 
+    /// A consistent (durable position, every hub's head) pair.
+    pub fn snapshot_all(&self) -> (u64, HashMap<Uuid, ChainHead>) {
+        let map = self.heads.read().expect("heads lock");
+        (self.durable(), map.clone())
+    }
+
     /// Every hub with a chain, sorted.
     pub fn hubs(&self) -> Vec<Uuid> {
         let mut v: Vec<Uuid> = self

@@ -5,6 +5,9 @@
 //! position it records; the result must also reach the committed chain head. (2) scan the global
 //! log for envelopes of the hub that the index does not point at (inserted or moved events).
 //! The break with the lowest `hub_seq` is reported (the index walk wins a tie).
+//!
+//! This is the exact path, which names the first bad event; [`super::verify_scan`] proves clean
+//! hubs faster and hands every hub it cannot prove to [`verify_exact`].
 
 use super::keys::{backend, hub_key, read_u64, u64_key};
 use super::reader::Reader;
@@ -25,19 +28,12 @@ struct Probe {
     hub_seq: u64,
 }
 
-/// Verifies one hub.
-pub(crate) fn verify_hub(reader: &Reader, hub: Uuid) -> StoreResult<Verification> {
-    let walked = walk(reader, hub)?;
-    let strays = strays(reader, &HashSet::from([hub]))?;
-    Ok(combine(hub, walked, strays.get(&hub).copied()))
-}
-
-/// Verifies every hub with a chain, with a single scan of the global log.
-pub(crate) fn verify_all(reader: &Reader) -> StoreResult<Vec<Verification>> {
-    let hubs = reader.committed.hubs();
+/// Verifies `hubs` exactly, in that order: each hub's index walk, plus a single scan of the
+/// global log for stray events of any of them.
+pub(crate) fn verify_exact(reader: &Reader, hubs: &[Uuid]) -> StoreResult<Vec<Verification>> {
     let strays = strays(reader, &hubs.iter().copied().collect())?;
-    hubs.into_iter()
-        .map(|hub| Ok(combine(hub, walk(reader, hub)?, strays.get(&hub).copied())))
+    hubs.iter()
+        .map(|hub| Ok(combine(*hub, walk(reader, *hub)?, strays.get(hub).copied())))
         .collect()
 }
 

@@ -31,13 +31,15 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         None => store.hubs().await?,
     };
     let mut broken = 0usize;
-    let bar = crate::progress::bar(Some(hubs.len() as u64), "verify");
-    for hub in &hubs {
-        let verification = store.verify_hub(*hub).await?;
-        bar.inc(1);
-        bar.suspend(|| match verification {
+    // One pass over the log for every hub (the store splits it across the cores).
+    let bar = crate::progress::bar(None, "verify");
+    bar.enable_steady_tick(std::time::Duration::from_millis(250));
+    let verifications = store.verify_hubs(&hubs).await?;
+    bar.finish_and_clear();
+    for (hub, verification) in hubs.iter().zip(verifications) {
+        match verification {
             Verification::Ok(head) => {
-                outln!("hub {hub}: OK, {} events, head {}", head.hub_seq, head.hash)
+                outln!("hub {hub}: OK, {} events, head {}", head.hub_seq, head.hash)?
             }
             Verification::Broken {
                 hub_seq,
@@ -49,11 +51,10 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
                 let at = position
                     .map(|p| format!(" (global position {p})"))
                     .unwrap_or_default();
-                outln!("hub {hub}: BROKEN at hub sequence {hub_seq}{at}: {reason}")
+                outln!("hub {hub}: BROKEN at hub sequence {hub_seq}{at}: {reason}")?
             }
-        })?;
+        }
     }
-    bar.finish_and_clear();
     if hubs.is_empty() {
         outln!("no hubs in the log")?;
     }

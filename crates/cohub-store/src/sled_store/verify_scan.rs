@@ -1,0 +1,356 @@
+//! Verification's fast path: one pass over the global log, split across the cores, that proves
+//! clean chains without walking each hub's index.
+//!
+//! Each worker takes a contiguous range of positions and, for every envelope of a hub asked
+//! about, checks that it decodes, sits at the position it records, recomputes to its hash and
+//! is the one its hub index points at, and links to the hub's previous envelope in the range.
+//! The ranges are then stitched per hub from the genesis hash to the committed chain head.
+//! A hub is only ever *proved* here: anything unusual (a gap, a bad hash, an event the index
+//! does not point at, an undecodable envelope of the hub) marks it suspect, and suspects go to
+//! the exact walk in [`super::verify`], which names the first bad event as it always has. So
+//! the verdict for every hub is the one the walk would give; only its cost differs.
+
+use super::keys::{backend, decode_envelope, hub_key, read_u64, u64_key};
+use super::reader::Reader;
+use super::verify;
+use crate::chain::{compute_hash, GENESIS_HASH};
+use crate::envelope::{ChainHead, Verification};
+use crate::error::StoreResult;
+use serde::Deserialize;
+use std::collections::{HashMap, HashSet};
+use uuid::Uuid;
+
+/// The fields needed to attribute undecodable bytes to a hub.
+#[derive(Deserialize)]
+struct Probe {
+    hub_id: Uuid,
+}
+
+/// What one worker saw of one hub: a linked run of its events.
+struct Run {
+    first_seq: u64,
+    first_prev: String,
+    last_seq: u64,
+    last_hash: String,
+}
+
+/// What one worker saw of its range.
+#[derive(Default)]
+struct Range {
+    runs: HashMap<Uuid, Run>,
+    suspects: HashSet<Uuid>,
+}
+
+/// Verifies `hubs`, in that order: proved in one parallel pass where the chain is clean, by
+/// the exact walk where it is not.
+pub(crate) fn verify_hubs(reader: &Reader, hubs: &[Uuid]) -> StoreResult<Vec<Verification>> {
+    let (durable, heads) = reader.committed.snapshot_all();
+    let wanted: HashSet<Uuid> = hubs.iter().copied().collect();
+    let last = match reader.trees.events.last().map_err(backend)? {
+        Some((k, _)) => read_u64(&k)?,
+        None => 0,
+    };
+    let workers = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .clamp(1, 16) as u64;
+    let span = last.div_ceil(workers).max(1);
+    let bounds: Vec<(u64, u64)> = (0..workers)
+        .map(|w| (w * span + 1, ((w + 1) * span).min(last)))
+        .filter(|(from, to)| from <= to)
+        .collect();
+    let ranges: Vec<Range> = std::thread::scope(|s| {
+        let tasks: Vec<_> = bounds
+            .iter()
+            .map(|&(from, to)| {
+                let wanted = &wanted;
+                s.spawn(move || scan(reader, wanted, durable, from, to))
+            })
+            .collect();
+        tasks
+            .into_iter()
+            .map(|t| t.join().expect("a verification worker panicked"))
+            .collect::<StoreResult<Vec<Range>>>()
+    })?;
+
+    let mut suspects: HashSet<Uuid> = HashSet::new();
+    for hub in hubs {
+        let head = heads.get(hub).cloned().unwrap_or_else(|| genesis(*hub));
+        if !stitch(reader, &ranges, &head, durable)? {
+            suspects.insert(*hub);
+        }
+    }
+    let mut exact: HashMap<Uuid, Verification> = if suspects.is_empty() {
+        HashMap::new()
+    } else {
+        let list: Vec<Uuid> = suspects.iter().copied().collect();
+        list.iter()
+            .copied()
+            .zip(verify::verify_exact(reader, &list)?)
+            .collect()
+    };
+    Ok(hubs
+        .iter()
+        .map(|hub| match exact.remove(hub) {
+            Some(v) => v,
+            None => Verification::Ok(heads.get(hub).cloned().unwrap_or_else(|| genesis(*hub))),
+        })
+        .collect())
+}
+
+fn genesis(hub: Uuid) -> ChainHead {
+    ChainHead {
+        hub_id: hub,
+        hub_seq: 0,
+        hash: GENESIS_HASH.to_string(),
+    }
+}
+
+/// One worker: positions `from..=to`.
+fn scan(
+    reader: &Reader,
+    wanted: &HashSet<Uuid>,
+    durable: u64,
+    from: u64,
+    to: u64,
+) -> StoreResult<Range> {
+    let mut out = Range::default();
+    for item in reader.trees.events.range(u64_key(from)..=u64_key(to)) {
+        let (k, bytes) = item.map_err(backend)?;
+        let position = read_u64(&k)?;
+        let e = match decode_envelope(position, &bytes) {
+            Ok(e) => e,
+            Err(_) => {
+                if let Ok(p) = serde_json::from_slice::<Probe>(&bytes) {
+                    if wanted.contains(&p.hub_id) {
+                        out.suspects.insert(p.hub_id);
+                    }
+                }
+                continue;
+            }
+        };
+        let hub = e.hub_id;
+        if !wanted.contains(&hub) || out.suspects.contains(&hub) {
+            continue;
+        }
+        let indexed = reader
+            .trees
+            .hub_index
+            .get(hub_key(hub, e.hub_seq))
+            .map_err(backend)?
+            .map(|v| read_u64(&v))
+            .transpose()?;
+        if indexed != Some(position) {
+            out.suspects.insert(hub);
+            continue;
+        }
+        if position > durable {
+            // Appended after the heads were read: indexed, so not a stray; not part of the proof.
+            continue;
+        }
+        let linked = match out.runs.get(&hub) {
+            Some(run) => e.hub_seq == run.last_seq + 1 && e.prev_hash == run.last_hash,
+            None => true,
+        };
+        if !linked || e.position != position || compute_hash(&e) != e.hash {
+            out.suspects.insert(hub);
+            continue;
+        }
+        match out.runs.get_mut(&hub) {
+            Some(run) => {
+                run.last_seq = e.hub_seq;
+                run.last_hash = e.hash;
+            }
+            None => {
+                out.runs.insert(
+                    hub,
+                    Run {
+                        first_seq: e.hub_seq,
+                        first_prev: e.prev_hash,
+                        last_seq: e.hub_seq,
+                        last_hash: e.hash,
+                    },
+                );
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Whether the ranges' runs of `head`'s hub join, from the genesis hash, into exactly the chain
+/// its head records, with no index entry beyond it.
+fn stitch(reader: &Reader, ranges: &[Range], head: &ChainHead, durable: u64) -> StoreResult<bool> {
+    let hub = head.hub_id;
+    let mut seq = 0u64;
+    let mut prev = GENESIS_HASH;
+    for range in ranges {
+        if range.suspects.contains(&hub) {
+            return Ok(false);
+        }
+        if let Some(run) = range.runs.get(&hub) {
+            if run.first_seq != seq + 1 || run.first_prev != prev {
+                return Ok(false);
+            }
+            seq = run.last_seq;
+            prev = &run.last_hash;
+        }
+    }
+    if seq != head.hub_seq || prev != head.hash {
+        return Ok(false);
+    }
+    // An index entry past the head that points into the durable log is the walk's to explain.
+    for item in reader
+        .trees
+        .hub_index
+        .range(hub_key(hub, seq + 1)..=hub_key(hub, u64::MAX))
+    {
+        let (_, v) = item.map_err(backend)?;
+        if read_u64(&v)? <= durable {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chain;
+    use crate::envelope::{ActorRef, AppendRequest, Envelope, ExpectedVersion, NewEvent};
+    use crate::sled_store::SledStore;
+    use crate::store::EventStore;
+    use serde_json::json;
+
+    fn req(hub: Uuid, stream: String) -> AppendRequest {
+        AppendRequest {
+            hub_id: hub,
+            stream_id: stream,
+            expected_version: ExpectedVersion::Any,
+            actor: ActorRef {
+                member_id: Uuid::now_v7(),
+                organisation_id: None,
+                stakeholder_kind: None,
+                role: "facilitator".into(),
+            },
+            correlation_id: Uuid::now_v7(),
+            causation_id: None,
+            idempotency_key: None,
+            client_fingerprint: None,
+            events: vec![NewEvent {
+                event_id: Uuid::now_v7(),
+                event_type: "Tested".into(),
+                schema_version: 1,
+                payload: json!({"tag": "original", "nested": {"b": 1, "a": [true, null]}}),
+            }],
+        }
+    }
+
+    /// Five hubs, 60 events, interleaved so that every worker's range holds every hub.
+    async fn fixture(dir: &std::path::Path) -> (SledStore, Vec<Uuid>) {
+        let store = SledStore::open(dir).unwrap();
+        let hubs: Vec<Uuid> = (0..5).map(|_| Uuid::now_v7()).collect();
+        for i in 0..12 {
+            for (h, hub) in hubs.iter().enumerate() {
+                store.append(req(*hub, format!("s-{h}-{i}"))).await.unwrap();
+            }
+        }
+        (store, hubs)
+    }
+
+    /// The fast path's verdicts must be the exact walk's, hub by hub.
+    fn agree(store: &SledStore, hubs: &[Uuid], case: &str) -> Vec<Verification> {
+        let fast = verify_hubs(store.reader(), hubs).unwrap();
+        let exact = verify::verify_exact(store.reader(), hubs).unwrap();
+        assert_eq!(fast, exact, "{case}");
+        fast
+    }
+
+    fn broken(v: &[Verification]) -> usize {
+        v.iter()
+            .filter(|v| matches!(v, Verification::Broken { .. }))
+            .count()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_fast_path_agrees_with_the_exact_walk_for_every_kind_of_tampering() {
+        type Tamper = fn(&SledStore, &[Uuid]);
+        let cases: [(&str, Tamper); 6] = [
+            ("clean", |_, _| {}),
+            ("changed byte", |s, _| {
+                let mut b = s.raw_event_bytes(17).unwrap().unwrap();
+                let at = b.windows(8).position(|w| w == b"original").unwrap();
+                b[at] = b'O';
+                s.raw_put_event_bytes(17, &b).unwrap();
+            }),
+            ("undecodable", |s, _| {
+                let mut b = s.raw_event_bytes(33).unwrap().unwrap();
+                b[0] = b'#';
+                s.raw_put_event_bytes(33, &b).unwrap();
+            }),
+            ("deleted", |s, _| s.raw_remove_event(42).unwrap()),
+            ("swapped", |s, _| {
+                let (x, y) = (
+                    s.raw_event_bytes(8).unwrap().unwrap(),
+                    s.raw_event_bytes(48).unwrap().unwrap(),
+                );
+                s.raw_put_event_bytes(8, &y).unwrap();
+                s.raw_put_event_bytes(48, &x).unwrap();
+            }),
+            ("inserted", |s, _| {
+                let mut forged: Envelope =
+                    serde_json::from_slice(&s.raw_event_bytes(21).unwrap().unwrap()).unwrap();
+                forged.event_id = Uuid::now_v7();
+                forged.position = 61;
+                let prev = forged.prev_hash.clone();
+                chain::seal(&mut forged, &prev);
+                s.raw_put_event_bytes(61, &serde_json::to_vec(&forged).unwrap())
+                    .unwrap();
+            }),
+        ];
+        for (case, tamper) in cases {
+            let dir = tempfile::tempdir().unwrap();
+            let (store, hubs) = fixture(dir.path()).await;
+            tamper(&store, &hubs);
+            let verdicts = agree(&store, &hubs, case);
+            let expected_broken = if case == "clean" { 0 } else { 1 };
+            assert_eq!(broken(&verdicts), expected_broken, "{case}: {verdicts:?}");
+            // Asked about a subset, the answer is the same for those hubs, in the order asked.
+            let subset = [hubs[3], hubs[1]];
+            assert_eq!(
+                verify_hubs(store.reader(), &subset).unwrap(),
+                vec![verdicts[3].clone(), verdicts[1].clone()],
+                "{case}: subset"
+            );
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn verifying_while_appending_proves_every_chain_up_to_its_head() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, hubs) = fixture(dir.path()).await;
+        let store = std::sync::Arc::new(store);
+        let writer = {
+            let (store, hubs) = (store.clone(), hubs.clone());
+            tokio::spawn(async move {
+                for i in 0..200 {
+                    let hub = hubs[i % hubs.len()];
+                    store.append(req(hub, format!("late-{i}"))).await.unwrap();
+                }
+            })
+        };
+        while !writer.is_finished() {
+            let verdicts = store.verify_hubs(&hubs).await.unwrap();
+            assert_eq!(broken(&verdicts), 0, "{verdicts:?}");
+        }
+        writer.await.unwrap();
+        let verdicts = store.verify_hubs(&hubs).await.unwrap();
+        let events: u64 = verdicts
+            .iter()
+            .map(|v| match v {
+                Verification::Ok(head) => head.hub_seq,
+                other => panic!("{other:?}"),
+            })
+            .sum();
+        assert_eq!(events, 260);
+    }
+}
