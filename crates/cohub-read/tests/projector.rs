@@ -9,7 +9,7 @@ use std::time::Duration;
 use cohub_command::{CommandService, Submission};
 use cohub_domain::example::*;
 use cohub_domain::problem::ProblemCommand;
-use cohub_read::checkpoint::CHECKPOINT_FILE;
+use cohub_read::checkpoint::{CHECKPOINT_FILE, PLAIN_CHECKPOINT_FILE};
 use cohub_read::{rebuild, Projector, ProjectorConfig, ReadError};
 use cohub_store::sled_store::SledStore;
 use cohub_store::EventStore;
@@ -159,4 +159,48 @@ async fn checkpoints_are_written_every_n_events() {
         .expect("periodic checkpoint");
     assert!(saved.position >= 10 && saved.position <= head);
     drop(projector);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_plain_checkpoint_from_an_older_build_is_loaded_then_replaced_by_a_compressed_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) = common::played(dir.path()).await;
+    let head = store.head_position().await.unwrap();
+    let read = dir.path().join("read");
+    // What an older build left: the checkpoint as plain JSON.
+    let model = rebuild(&store).await.unwrap();
+    let compressed = cohub_read::checkpoint::write(&read, &model).unwrap();
+    assert_eq!(compressed, read.join(CHECKPOINT_FILE));
+    let plain = read.join(PLAIN_CHECKPOINT_FILE);
+    let decoded = zstd::stream::decode_all(std::fs::File::open(&compressed).unwrap()).unwrap();
+    assert!(
+        decoded.len() > 2 * std::fs::metadata(&compressed).unwrap().len() as usize,
+        "the checkpoint is compressed"
+    );
+    std::fs::write(&plain, &decoded).unwrap();
+    std::fs::remove_file(&compressed).unwrap();
+
+    let projector = Projector::start(Arc::new(store.clone()), config(dir.path()))
+        .await
+        .unwrap();
+    assert_eq!(projector.start_report().loaded_checkpoint, Some(head));
+    assert_eq!(*projector.current(), model);
+    projector.checkpoint().await.unwrap().unwrap();
+    assert!(read.join(CHECKPOINT_FILE).exists(), "written compressed");
+    assert!(!plain.exists(), "the plain one is gone once replaced");
+    projector.shutdown().await;
+
+    // A damaged compressed checkpoint is discarded in words and the model rebuilt.
+    std::fs::write(read.join(CHECKPOINT_FILE), b"not zstd at all").unwrap();
+    let projector = Projector::start(Arc::new(store.clone()), config(dir.path()))
+        .await
+        .unwrap();
+    let reason = projector
+        .start_report()
+        .discarded_checkpoint
+        .clone()
+        .expect("discarded");
+    assert!(reason.contains(CHECKPOINT_FILE), "{reason}");
+    assert_eq!(*projector.wait_for(head, WAIT).await.unwrap(), model);
+    projector.shutdown().await;
 }
