@@ -24,11 +24,7 @@ async fn a_format_1_store_is_upgraded_to_keys_per_actor() {
 
     // Rewrite the store as format 1 wrote it: the record under hub ++ key.
     {
-        let db = sled::Config::new()
-            .path(dir.path())
-            .use_compression(true)
-            .open()
-            .expect("raw open");
+        let db = sled::open(dir.path()).expect("raw open");
         let idempotency = db.open_tree("idempotency").expect("tree");
         let meta = db.open_tree("meta").expect("tree");
         let mut new_key = hub.as_bytes().to_vec();

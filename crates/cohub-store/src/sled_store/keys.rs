@@ -2,7 +2,7 @@
 //!
 //! | tree           | key                                  | value                              |
 //! |----------------|--------------------------------------|------------------------------------|
-//! | `events`       | position (u64 BE)                    | canonical envelope JSON            |
+//! | `events`       | position (u64 BE)                    | canonical envelope JSON, packed    |
 //! | `hub_index`    | hub uuid (16) ++ hub_seq (u64 BE)    | position (u64 BE)                  |
 //! | `stream_index` | stream id ++ `0x00` ++ version (BE)  | position (u64 BE)                  |
 //! | `streams`      | stream id                            | hub uuid (16) ++ version (u64 BE)  |
@@ -20,8 +20,11 @@ pub(crate) const META_HEAD_POSITION: &[u8] = b"head_position";
 /// `meta` key holding the on-disk format version.
 pub(crate) const META_FORMAT: &[u8] = b"format";
 /// The on-disk format this code writes and reads. Format `1` keyed `idempotency` by hub and key
-/// only; opening such a store upgrades it (see `upgrade.rs`).
-pub(crate) const FORMAT_VERSION: &[u8] = b"2";
+/// only; format `2` stored every event as plain JSON. Opening such a store upgrades it (see
+/// `upgrade.rs`); an older cohub refuses a store of a format it does not know.
+pub(crate) const FORMAT_VERSION: &[u8] = b"3";
+/// The format before events were packed: still read as it is, only the marker changes.
+pub(crate) const FORMAT_PLAIN_EVENTS: &[u8] = b"2";
 /// The format before idempotency keys were scoped per actor.
 pub(crate) const FORMAT_HUB_SCOPED_KEYS: &[u8] = b"1";
 
@@ -135,11 +138,12 @@ pub(crate) fn read_head(bytes: &[u8]) -> StoreResult<ChainHead> {
     serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt(format!("bad chain head: {e}")))
 }
 
-/// Stored bytes of an envelope: its canonical JSON (keys sorted, no white space).
+/// Stored bytes of an envelope: its canonical JSON (keys sorted, no white space), packed
+/// (see `packing.rs`).
 pub(crate) fn encode_envelope(e: &crate::envelope::Envelope) -> Vec<u8> {
-    let mut out = Vec::with_capacity(512);
+    let mut out = Vec::with_capacity(1024);
     crate::canonical::write_envelope(e, true, &mut out);
-    out
+    super::packing::pack(&out)
 }
 
 /// Decodes stored envelope bytes.
@@ -147,7 +151,12 @@ pub(crate) fn decode_envelope(
     position: u64,
     bytes: &[u8],
 ) -> StoreResult<crate::envelope::Envelope> {
-    serde_json::from_slice(bytes).map_err(|e| {
+    let json = super::packing::unpack(bytes).map_err(|reason| {
+        StoreError::Corrupt(format!(
+            "event at position {position} does not decode: {reason}"
+        ))
+    })?;
+    serde_json::from_slice(&json).map_err(|e| {
         StoreError::Corrupt(format!("event at position {position} does not decode: {e}"))
     })
 }

@@ -8,6 +8,7 @@
 //! `subscription`, [`tamper`].
 
 mod keys;
+mod packing;
 mod reader;
 mod subscription;
 pub mod tamper;
@@ -61,51 +62,13 @@ impl Drop for Inner {
     }
 }
 
-/// The zstd level of a compressed store: cheap enough for the writer, and JSON envelopes
-/// shrink several times over at it.
-pub const COMPRESSION_LEVEL: i32 = 3;
-
-/// Whether the store in `dir` compresses: as recorded in sled's `conf` file when the store
-/// exists (stores created before compression stay uncompressed), otherwise yes.
-pub fn compresses(dir: &Path) -> StoreResult<bool> {
-    let conf = dir.join("conf");
-    let text = match std::fs::read(&conf) {
-        Ok(bytes) => bytes,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(true),
-        Err(e) => {
-            return Err(StoreError::Backend(format!(
-                "cannot read {}: {e}",
-                conf.display()
-            )))
-        }
-    };
-    let text = String::from_utf8_lossy(&text);
-    text.lines()
-        .find_map(|line| line.strip_prefix("use_compression:"))
-        .map(|value| value.trim() == "true")
-        .ok_or_else(|| {
-            StoreError::Corrupt(format!(
-                "{} does not say whether the store is compressed",
-                conf.display()
-            ))
-        })
-}
-
 impl SledStore {
     /// Opens (creating if needed) the store in `dir` and starts its writer.
     ///
     /// Heads and counters are rebuilt from the trees; since every batch is one transaction, a
     /// crash between batches leaves them consistent.
-    ///
-    /// A new store compresses what it writes (zstd); an existing one keeps the setting it was
-    /// created with, since sled cannot change it across restarts (see [`compresses`]).
     pub fn open(dir: &Path) -> StoreResult<SledStore> {
-        let db = sled::Config::new()
-            .path(dir)
-            .use_compression(compresses(dir)?)
-            .compression_factor(COMPRESSION_LEVEL)
-            .open()
-            .map_err(backend)?;
+        let db = sled::Config::new().path(dir).open().map_err(backend)?;
         let trees = Trees::open(db)?;
         upgrade::to_current_format(&trees)?;
         let position = match trees.meta.get(keys::META_HEAD_POSITION).map_err(backend)? {

@@ -11,8 +11,22 @@ use super::SledStore;
 use crate::error::StoreResult;
 
 impl SledStore {
-    /// The stored bytes (canonical envelope JSON) at a global position. Tests/tooling only.
+    /// The canonical envelope JSON stored at a global position (unpacked, if it was stored
+    /// compressed; stored bytes that do not unpack are returned as they are). Tests/tooling only.
     pub fn raw_event_bytes(&self, position: u64) -> StoreResult<Option<Vec<u8>>> {
+        let t = &self.inner.reader.trees;
+        Ok(t.events
+            .get(u64_key(position))
+            .map_err(backend)?
+            .map(|v| match super::packing::unpack(&v) {
+                Ok(json) => json.into_owned(),
+                Err(_) => v.to_vec(),
+            }))
+    }
+
+    /// The bytes stored at a global position exactly as they lie in the tree (packed).
+    /// Tests/tooling only.
+    pub fn raw_stored_bytes(&self, position: u64) -> StoreResult<Option<Vec<u8>>> {
         let t = &self.inner.reader.trees;
         Ok(t.events
             .get(u64_key(position))
@@ -20,8 +34,9 @@ impl SledStore {
             .map(|v| v.to_vec()))
     }
 
-    /// Overwrites (or inserts) the stored bytes at a position, touching no index. Tests/tooling
-    /// only: this tampers with the log.
+    /// Overwrites (or inserts) the stored bytes at a position, touching no index: plain JSON
+    /// is stored as it is (and read as it is), like an event of a store written before
+    /// compression. Tests/tooling only: this tampers with the log.
     pub fn raw_put_event_bytes(&self, position: u64, bytes: &[u8]) -> StoreResult<()> {
         let t = &self.inner.reader.trees;
         t.events.insert(u64_key(position), bytes).map_err(backend)?;

@@ -3,7 +3,9 @@
 //! Format `1` keyed the `idempotency` tree by hub and key; format `2` keys it by hub, actor and
 //! key (idempotency keys are scoped per actor). The actor of each record is the one recorded on
 //! the first event of the append it describes. The rewrite and the new format marker are one
-//! transaction, so a crash leaves either format, never a mixture.
+//! transaction, so a crash leaves either format, never a mixture. Format `3` packs each new
+//! event with zstd (`packing.rs`); the plain events of format `2` stay as they are and are
+//! read as they are, so going from `2` to `3` only changes the marker.
 
 use super::keys::{self, backend, decode_envelope, u64_key, Trees};
 use crate::error::{StoreError, StoreResult};
@@ -16,16 +18,11 @@ pub(crate) fn to_current_format(trees: &Trees) -> StoreResult<()> {
     let format = trees.meta.get(keys::META_FORMAT).map_err(backend)?;
     match format.as_deref() {
         Some(v) if v == keys::FORMAT_VERSION => Ok(()),
+        Some(v) if v == keys::FORMAT_PLAIN_EVENTS => mark_current(trees),
         Some(v) if v == keys::FORMAT_HUB_SCOPED_KEYS => scope_keys_per_actor(trees),
         // Stores older than the marker had the first layout; a new store has no records yet.
         None if !trees.idempotency.is_empty() => scope_keys_per_actor(trees),
-        None => {
-            trees
-                .meta
-                .insert(keys::META_FORMAT, keys::FORMAT_VERSION)
-                .map_err(backend)?;
-            Ok(())
-        }
+        None => mark_current(trees),
         Some(v) => Err(StoreError::Corrupt(format!(
             "unknown store format {:?}",
             String::from_utf8_lossy(v)
@@ -33,7 +30,17 @@ pub(crate) fn to_current_format(trees: &Trees) -> StoreResult<()> {
     }
 }
 
-/// Format 1 -> 2: re-keys every idempotency record by the actor of the append it describes.
+/// Records the current format (a new store, or one whose layout needs nothing else).
+fn mark_current(trees: &Trees) -> StoreResult<()> {
+    trees
+        .meta
+        .insert(keys::META_FORMAT, keys::FORMAT_VERSION)
+        .map_err(backend)?;
+    trees.meta.flush().map_err(backend)?;
+    Ok(())
+}
+
+/// Format 1 -> 3: re-keys every idempotency record by the actor of the append it describes.
 fn scope_keys_per_actor(trees: &Trees) -> StoreResult<()> {
     let mut batch = sled::Batch::default();
     let mut count = 0u64;

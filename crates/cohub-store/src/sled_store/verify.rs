@@ -115,7 +115,9 @@ fn walk(reader: &Reader, hub: Uuid) -> StoreResult<Verification> {
                 return None;
             }
         };
-        let e: Envelope = match serde_json::from_slice(&bytes) {
+        let decoded = super::packing::unpack(&bytes)
+            .and_then(|json| serde_json::from_slice::<Envelope>(&json).map_err(|e| e.to_string()));
+        let e: Envelope = match decoded {
             Ok(e) => e,
             Err(err) => {
                 failure = broken(format!(
@@ -176,7 +178,10 @@ fn strays(reader: &Reader, hubs: &HashSet<Uuid>) -> StoreResult<HashMap<Uuid, St
         let (k, v) = item.map_err(backend)?;
         let position = read_u64(&k)?;
         // Undecodable bytes cannot be attributed; if indexed, the walk reports them.
-        let Ok(p) = serde_json::from_slice::<Probe>(&v) else {
+        let Ok(json) = super::packing::unpack(&v) else {
+            continue;
+        };
+        let Ok(p) = serde_json::from_slice::<Probe>(&json) else {
             continue;
         };
         if !hubs.contains(&p.hub_id) {

@@ -121,7 +121,10 @@ fn scan(
         let e = match decode_envelope(position, &bytes) {
             Ok(e) => e,
             Err(_) => {
-                if let Ok(p) = serde_json::from_slice::<Probe>(&bytes) {
+                let probe = super::packing::unpack(&bytes)
+                    .ok()
+                    .and_then(|json| serde_json::from_slice::<Probe>(&json).ok());
+                if let Some(p) = probe {
                     if wanted.contains(&p.hub_id) {
                         out.suspects.insert(p.hub_id);
                     }
