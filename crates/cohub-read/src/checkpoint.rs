@@ -86,9 +86,10 @@ pub fn write(dir: &Path, model: &ReadModel) -> Result<PathBuf, ReadError> {
         let file = file.into_inner().map_err(|e| io("cannot write", &tmp, e))?;
         file.sync_all().map_err(|e| io("cannot sync", &tmp, e))?;
         fs::rename(&tmp, &target).map_err(|e| io("cannot rename", &tmp, e))?;
-        match fs::remove_file(dir.join(PLAIN_CHECKPOINT_FILE)) {
+        let plain = dir.join(PLAIN_CHECKPOINT_FILE);
+        match fs::remove_file(&plain) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                return Err(io("cannot remove", &dir.join(PLAIN_CHECKPOINT_FILE), e))
+                return Err(io("cannot remove", &plain, e))
             }
             _ => {}
         }

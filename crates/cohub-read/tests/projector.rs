@@ -24,6 +24,15 @@ fn config(dir: &std::path::Path) -> ProjectorConfig {
     }
 }
 
+/// Why the projector did not use the checkpoint it found (it must have found one).
+fn discarded(projector: &Projector) -> String {
+    projector
+        .start_report()
+        .discarded_checkpoint
+        .clone()
+        .expect("discarded")
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn wait_for_serves_reads_of_ones_own_writes() {
     let dir = tempfile::tempdir().unwrap();
@@ -125,11 +134,7 @@ async fn checkpoint_restart_and_rebuild_give_equal_models() {
     let projector = Projector::start(Arc::new(other_store.clone()), config(dir.path()))
         .await
         .unwrap();
-    let reason = projector
-        .start_report()
-        .discarded_checkpoint
-        .clone()
-        .expect("discarded");
+    let reason = discarded(&projector);
     assert!(
         reason.contains("hash") || reason.contains("no event"),
         "{reason}"
@@ -195,11 +200,7 @@ async fn a_plain_checkpoint_from_an_older_build_is_loaded_then_replaced_by_a_com
     let projector = Projector::start(Arc::new(store.clone()), config(dir.path()))
         .await
         .unwrap();
-    let reason = projector
-        .start_report()
-        .discarded_checkpoint
-        .clone()
-        .expect("discarded");
+    let reason = discarded(&projector);
     assert!(reason.contains(CHECKPOINT_FILE), "{reason}");
     assert_eq!(*projector.wait_for(head, WAIT).await.unwrap(), model);
     projector.shutdown().await;

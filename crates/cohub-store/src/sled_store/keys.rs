@@ -151,12 +151,16 @@ pub(crate) fn decode_envelope(
     position: u64,
     bytes: &[u8],
 ) -> StoreResult<crate::envelope::Envelope> {
-    let json = super::packing::unpack(bytes).map_err(|reason| {
+    decode_stored(bytes).map_err(|reason| {
         StoreError::Corrupt(format!(
             "event at position {position} does not decode: {reason}"
         ))
-    })?;
-    serde_json::from_slice(&json).map_err(|e| {
-        StoreError::Corrupt(format!("event at position {position} does not decode: {e}"))
     })
+}
+
+/// Unpacks stored event bytes and parses them as `T` (the whole envelope, or a probe of a few
+/// of its fields), or says why they do not decode.
+pub(crate) fn decode_stored<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
+    let json = super::packing::unpack(bytes)?;
+    serde_json::from_slice(&json).map_err(|e| e.to_string())
 }

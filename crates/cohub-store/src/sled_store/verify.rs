@@ -9,7 +9,7 @@
 //! This is the exact path, which names the first bad event; [`super::verify_scan`] proves clean
 //! hubs faster and hands every hub it cannot prove to [`verify_exact`].
 
-use super::keys::{backend, hub_key, read_u64, u64_key};
+use super::keys::{backend, decode_stored, hub_key, read_u64, u64_key};
 use super::reader::Reader;
 use crate::chain::{self, GENESIS_HASH};
 use crate::envelope::{ChainHead, Envelope, Verification};
@@ -115,9 +115,7 @@ fn walk(reader: &Reader, hub: Uuid) -> StoreResult<Verification> {
                 return None;
             }
         };
-        let decoded = super::packing::unpack(&bytes)
-            .and_then(|json| serde_json::from_slice::<Envelope>(&json).map_err(|e| e.to_string()));
-        let e: Envelope = match decoded {
+        let e: Envelope = match decode_stored(&bytes) {
             Ok(e) => e,
             Err(err) => {
                 failure = broken(format!(
@@ -178,10 +176,7 @@ fn strays(reader: &Reader, hubs: &HashSet<Uuid>) -> StoreResult<HashMap<Uuid, St
         let (k, v) = item.map_err(backend)?;
         let position = read_u64(&k)?;
         // Undecodable bytes cannot be attributed; if indexed, the walk reports them.
-        let Ok(json) = super::packing::unpack(&v) else {
-            continue;
-        };
-        let Ok(p) = serde_json::from_slice::<Probe>(&json) else {
+        let Ok(p) = decode_stored::<Probe>(&v) else {
             continue;
         };
         if !hubs.contains(&p.hub_id) {

@@ -10,7 +10,7 @@
 //! the exact walk in [`super::verify`], which names the first bad event as it always has. So
 //! the verdict for every hub is the one the walk would give; only its cost differs.
 
-use super::keys::{backend, decode_envelope, hub_key, read_u64, u64_key};
+use super::keys::{backend, decode_envelope, decode_stored, hub_key, read_u64, u64_key};
 use super::reader::Reader;
 use super::verify;
 use crate::chain::{compute_hash, GENESIS_HASH};
@@ -121,10 +121,7 @@ fn scan(
         let e = match decode_envelope(position, &bytes) {
             Ok(e) => e,
             Err(_) => {
-                let probe = super::packing::unpack(&bytes)
-                    .ok()
-                    .and_then(|json| serde_json::from_slice::<Probe>(&json).ok());
-                if let Some(p) = probe {
+                if let Ok(p) = decode_stored::<Probe>(&bytes) {
                     if wanted.contains(&p.hub_id) {
                         out.suspects.insert(p.hub_id);
                     }
