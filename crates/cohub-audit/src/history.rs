@@ -9,7 +9,7 @@ use cohub_domain::{
     DistributionId, DomainEvent, HubId, IdeaId, MemberId, OrganisationId, ProblemId,
     StakeholderKind,
 };
-use cohub_read::{ActivityFilter, ReadModel};
+use cohub_read::{activity, ActivityFilter, EventSource, ReadModel};
 use serde::{Deserialize, Serialize};
 
 use crate::actor::Actor;
@@ -135,8 +135,10 @@ pub struct HistoryPage {
 }
 
 /// The history of `subject` in `hub`, as `model` stands, filtered, oldest first: the first
-/// `first` (all if `None`) matching entries after position `after`.
-pub fn history(
+/// `first` (all if `None`) matching entries after position `after`. The events are read from
+/// `source` (the log), up to the hub's last event folded into `model`.
+pub async fn history(
+    source: EventSource<'_>,
     model: &ReadModel,
     hub: HubId,
     subject: Subject,
@@ -149,7 +151,9 @@ pub fn history(
             "there is no hub {hub} (at the moment read)"
         )));
     };
-    let feed = model.activity(
+    let feed = activity(
+        source,
+        model,
         hub,
         &ActivityFilter {
             stream_id: subject.stream(model, hub)?,
@@ -160,7 +164,8 @@ pub fn history(
             to: filter.to,
             ..ActivityFilter::default()
         },
-    );
+    )
+    .await?;
     let matching: Vec<HistoryEntry> = feed
         .into_iter()
         .map(|e| HistoryEntry {

@@ -22,7 +22,7 @@ use cohub_domain::text::PlainText;
 use cohub_domain::{DistributionId, HubId, IdeaId, ProblemId};
 use cohub_read::hub::HubView;
 use cohub_read::idea::IdeaView;
-use cohub_read::ReadModel;
+use cohub_read::{EventSource, ReadModel};
 use serde::{Deserialize, Serialize};
 
 use crate::actor::{Attributed, Party};
@@ -353,23 +353,35 @@ fn decisions_of(hub: &HubView, idea: &IdeaView) -> Vec<TrailDecision> {
         .collect()
 }
 
-/// The decision trail of `subject` as `model` stands.
-pub fn decision_trail(
+/// The decision trail of `subject` as `model` stands; its steps are read from `source` (the
+/// log), up to the hub's last event folded into `model`.
+pub async fn decision_trail(
+    source: EventSource<'_>,
     model: &ReadModel,
     subject: TrailSubject,
 ) -> Result<DecisionTrail, AuditError> {
-    match subject {
-        TrailSubject::Distribution(id) => distribution_trail(model, id),
-        TrailSubject::Idea(id) => idea_trail(model, id),
-    }
+    let (mut trail, of) = match subject {
+        TrailSubject::Distribution(id) => {
+            (distribution_trail(model, id)?, Subject::Distribution(id))
+        }
+        TrailSubject::Idea(id) => (idea_trail(model, id)?, Subject::Idea(id)),
+    };
+    trail.steps = history(
+        source,
+        model,
+        trail.hub_id,
+        of,
+        &HistoryFilter::default(),
+        None,
+        None,
+    )
+    .await?
+    .entries;
+    Ok(trail)
 }
 
 fn not_found(what: &str, id: impl std::fmt::Display) -> AuditError {
     AuditError::NotFound(format!("there is no {what} {id} (at the moment read)"))
-}
-
-fn steps(model: &ReadModel, hub: HubId, subject: Subject) -> Result<Vec<HistoryEntry>, AuditError> {
-    Ok(history(model, hub, subject, &HistoryFilter::default(), None, None)?.entries)
 }
 
 fn distribution_trail(model: &ReadModel, id: DistributionId) -> Result<DecisionTrail, AuditError> {
@@ -518,7 +530,7 @@ fn distribution_trail(model: &ReadModel, id: DistributionId) -> Result<DecisionT
             .as_ref()
             .map(|w| (w.reason.clone(), at(&w.recorded))),
         deliberation,
-        steps: steps(model, d.hub_id, Subject::Distribution(id))?,
+        steps: Vec::new(),
     })
 }
 
@@ -597,6 +609,6 @@ fn idea_trail(model: &ReadModel, id: IdeaId) -> Result<DecisionTrail, AuditError
             minimum_met: last
                 .map(|d| d.deliberation_seconds >= 0 && d.deliberation_seconds as u64 >= minimum),
         },
-        steps: steps(model, idea.hub_id, Subject::Idea(id))?,
+        steps: Vec::new(),
     })
 }

@@ -8,15 +8,22 @@ use cohub_domain::example::*;
 use cohub_domain::hub::HubCommand;
 use cohub_domain::idea::{Decision, IdeaCommand, IdeaOutcome, StatedPreference};
 use cohub_domain::{PlainText, StakeholderKind};
+use cohub_read::EventSource;
 
 fn names(entries: &[cohub_audit::HistoryEntry]) -> Vec<String> {
     entries.iter().map(|e| e.summary.clone()).collect()
 }
 
-#[test]
-fn the_distribution_trail_shows_both_versions_the_objection_and_the_voided_consents() {
-    let (_, model) = played(&[]).unwrap();
-    let t = decision_trail(&model, TrailSubject::Distribution(DISTRIBUTION)).unwrap();
+#[tokio::test]
+async fn the_distribution_trail_shows_both_versions_the_objection_and_the_voided_consents() {
+    let (envelopes, model) = played(&[]).unwrap();
+    let t = decision_trail(
+        EventSource::Envelopes(&envelopes),
+        &model,
+        TrailSubject::Distribution(DISTRIBUTION),
+    )
+    .await
+    .unwrap();
     assert_eq!(t.status, "agreed");
     assert!(t.decided);
     assert_eq!(t.hub_id, HUB);
@@ -112,10 +119,11 @@ fn the_distribution_trail_shows_both_versions_the_objection_and_the_voided_conse
     assert!(steps.iter().any(|s| s.contains("voided the consents of")));
 }
 
-#[test]
-fn the_history_is_attributed_and_filters_by_actor_organisation_kind_type_and_time() {
-    let (_, model) = played(&[]).unwrap();
+#[tokio::test]
+async fn the_history_is_attributed_and_filters_by_actor_organisation_kind_type_and_time() {
+    let (envelopes, model) = played(&[]).unwrap();
     let all = history(
+        EventSource::Envelopes(&envelopes),
         &model,
         HUB,
         Subject::Distribution(DISTRIBUTION),
@@ -123,6 +131,7 @@ fn the_history_is_attributed_and_filters_by_actor_organisation_kind_type_and_tim
         None,
         None,
     )
+    .await
     .unwrap();
     assert_eq!(all.total, 12);
     assert!(!all.has_next_page && !all.has_previous_page);
@@ -137,8 +146,9 @@ fn the_history_is_attributed_and_filters_by_actor_organisation_kind_type_and_tim
         Some(StakeholderKind::CommunityOrganisation)
     );
 
-    let by_kind = |kind| {
+    let by_kind = async |kind| {
         history(
+            EventSource::Envelopes(&envelopes),
             &model,
             HUB,
             Subject::Distribution(DISTRIBUTION),
@@ -149,20 +159,22 @@ fn the_history_is_attributed_and_filters_by_actor_organisation_kind_type_and_tim
             None,
             None,
         )
+        .await
         .unwrap()
     };
-    let community = by_kind(StakeholderKind::CommunityOrganisation);
+    let community = by_kind(StakeholderKind::CommunityOrganisation).await;
     // Brierley Homes x2, the objection, the mosque, Carers Together's consent and the agreement it completed.
     assert_eq!(community.total, 6, "{:#?}", names(&community.entries));
     assert!(community
         .entries
         .iter()
         .all(|e| e.actor.stakeholder_kind() == Some(StakeholderKind::CommunityOrganisation)));
-    assert_eq!(by_kind(StakeholderKind::Commissioner).total, 2);
-    assert_eq!(by_kind(StakeholderKind::Clinician).total, 0);
+    assert_eq!(by_kind(StakeholderKind::Commissioner).await.total, 2);
+    assert_eq!(by_kind(StakeholderKind::Clinician).await.total, 0);
 
-    let filtered = |f: HistoryFilter| {
+    let filtered = async |f: HistoryFilter| {
         history(
+            EventSource::Envelopes(&envelopes),
             &model,
             HUB,
             Subject::Distribution(DISTRIBUTION),
@@ -170,13 +182,15 @@ fn the_history_is_attributed_and_filters_by_actor_organisation_kind_type_and_tim
             None,
             None,
         )
+        .await
         .unwrap()
         .entries
     };
     let carers = filtered(HistoryFilter {
         organisation_id: Some(ORG_CARERS),
         ..HistoryFilter::default()
-    });
+    })
+    .await;
     assert_eq!(
         carers.len(),
         3,
@@ -185,27 +199,32 @@ fn the_history_is_attributed_and_filters_by_actor_organisation_kind_type_and_tim
     let dan = filtered(HistoryFilter {
         member_id: Some(FIRM_LEAD),
         ..HistoryFilter::default()
-    });
+    })
+    .await;
     assert_eq!(dan.len(), 4, "{:#?}", names(&dan));
     let objections = filtered(HistoryFilter {
         event_types: vec!["DistributionObjected".into()],
         ..HistoryFilter::default()
-    });
+    })
+    .await;
     assert_eq!(objections.len(), 1);
     let t = objections[0].at;
     let before = filtered(HistoryFilter {
         to: Some(t - Duration::seconds(1)),
         ..HistoryFilter::default()
-    });
+    })
+    .await;
     assert_eq!(before.len(), 4, "proposal and three consents");
     let after = filtered(HistoryFilter {
         from: Some(t),
         ..HistoryFilter::default()
-    });
+    })
+    .await;
     assert_eq!(before.len() + after.len(), 12);
 
     // Pages: the first five, then the rest after the fifth's cursor.
     let p1 = history(
+        EventSource::Envelopes(&envelopes),
         &model,
         HUB,
         Subject::Distribution(DISTRIBUTION),
@@ -213,10 +232,12 @@ fn the_history_is_attributed_and_filters_by_actor_organisation_kind_type_and_tim
         None,
         Some(5),
     )
+    .await
     .unwrap();
     assert_eq!(p1.entries.len(), 5);
     assert!(p1.has_next_page && !p1.has_previous_page);
     let p2 = history(
+        EventSource::Envelopes(&envelopes),
         &model,
         HUB,
         Subject::Distribution(DISTRIBUTION),
@@ -224,6 +245,7 @@ fn the_history_is_attributed_and_filters_by_actor_organisation_kind_type_and_tim
         Some(p1.entries[4].position),
         Some(100),
     )
+    .await
     .unwrap();
     assert_eq!(p2.entries.len(), 7);
     assert!(!p2.has_next_page && p2.has_previous_page);
@@ -231,6 +253,7 @@ fn the_history_is_attributed_and_filters_by_actor_organisation_kind_type_and_tim
 
     // The whole hub, a problem, an idea; and subjects of another hub are not found.
     let hub_all = history(
+        EventSource::Envelopes(&envelopes),
         &model,
         HUB,
         Subject::Hub,
@@ -238,9 +261,11 @@ fn the_history_is_attributed_and_filters_by_actor_organisation_kind_type_and_tim
         None,
         None,
     )
+    .await
     .unwrap();
     assert_eq!(hub_all.total as u64, model.position());
     let problem = history(
+        EventSource::Envelopes(&envelopes),
         &model,
         HUB,
         Subject::Problem(PROBLEM),
@@ -248,9 +273,11 @@ fn the_history_is_attributed_and_filters_by_actor_organisation_kind_type_and_tim
         None,
         None,
     )
+    .await
     .unwrap();
     assert!(problem.entries[0].summary.contains("Amina Begum"));
     assert!(history(
+        EventSource::Envelopes(&envelopes),
         &model,
         HUB,
         Subject::Idea(cohub_domain::IdeaId::new()),
@@ -258,6 +285,7 @@ fn the_history_is_attributed_and_filters_by_actor_organisation_kind_type_and_tim
         None,
         None
     )
+    .await
     .is_err());
     assert!(Subject::from_ids(Some(PROBLEM), Some(IDEA), None).is_err());
 }
@@ -306,10 +334,16 @@ fn shortlist_steps() -> Vec<ExampleStep> {
     ]
 }
 
-#[test]
-fn a_shortlisted_idea_shows_options_preferences_rationale_and_deliberation() {
-    let (_, model) = played(&shortlist_steps()).unwrap();
-    let t = decision_trail(&model, TrailSubject::Idea(IDEA)).unwrap();
+#[tokio::test]
+async fn a_shortlisted_idea_shows_options_preferences_rationale_and_deliberation() {
+    let (envelopes, model) = played(&shortlist_steps()).unwrap();
+    let t = decision_trail(
+        EventSource::Envelopes(&envelopes),
+        &model,
+        TrailSubject::Idea(IDEA),
+    )
+    .await
+    .unwrap();
     assert_eq!(t.status, "shortlisted");
     assert!(t.decided);
     assert_eq!(t.proposed.actor.name, "Amina Begum");
@@ -349,13 +383,19 @@ fn a_shortlisted_idea_shows_options_preferences_rationale_and_deliberation() {
 
     // The distribution of the shortlisted idea lists the idea's decision: the options and
     // preferences considered; the minimum set after its agreement does not apply to it.
-    let dt = decision_trail(&model, TrailSubject::Distribution(DISTRIBUTION)).unwrap();
+    let dt = decision_trail(
+        EventSource::Envelopes(&envelopes),
+        &model,
+        TrailSubject::Distribution(DISTRIBUTION),
+    )
+    .await
+    .unwrap();
     assert_eq!(dt.decisions.len(), 1);
     assert_eq!(dt.deliberation.minimum_seconds, 0);
 }
 
-#[test]
-fn an_open_distribution_has_no_decision_yet_and_unknown_subjects_are_not_found() {
+#[tokio::test]
+async fn an_open_distribution_has_no_decision_yet_and_unknown_subjects_are_not_found() {
     // Stop the story right after the objection: version 1 stands, undecided.
     let (envelopes, full) = played(&[]).unwrap();
     let cut = envelopes
@@ -364,7 +404,13 @@ fn an_open_distribution_has_no_decision_yet_and_unknown_subjects_are_not_found()
         .unwrap();
     let mut model = cohub_read::ReadModel::new();
     model.apply_all(&envelopes[..=cut]).unwrap();
-    let t = decision_trail(&model, TrailSubject::Distribution(DISTRIBUTION)).unwrap();
+    let t = decision_trail(
+        EventSource::Envelopes(&envelopes),
+        &model,
+        TrailSubject::Distribution(DISTRIBUTION),
+    )
+    .await
+    .unwrap();
     assert_eq!(t.status, "proposed");
     assert!(!t.decided);
     assert_eq!(t.versions.len(), 1);
@@ -373,13 +419,26 @@ fn an_open_distribution_has_no_decision_yet_and_unknown_subjects_are_not_found()
     assert!(t.objections[0].answered.is_none());
     assert_eq!(t.deliberation.decided_at, None);
     assert_eq!(t.deliberation.minimum_met, None);
+    // The steps are read from the whole log, but only as far as the model stands.
+    assert_eq!(
+        t.steps.last().map(|s| s.position),
+        Some(envelopes[cut].position),
+        "the trail of a past model lists nothing after it"
+    );
 
-    assert!(decision_trail(&full, TrailSubject::Idea(cohub_domain::IdeaId::new())).is_err());
+    assert!(decision_trail(
+        EventSource::Envelopes(&envelopes),
+        &full,
+        TrailSubject::Idea(cohub_domain::IdeaId::new())
+    )
+    .await
+    .is_err());
     assert!(TrailSubject::from_ids(None, None).is_err());
 }
 
-#[test]
-fn an_ideas_deliberation_runs_from_its_latest_revision_and_the_history_says_what_it_answered() {
+#[tokio::test]
+async fn an_ideas_deliberation_runs_from_its_latest_revision_and_the_history_says_what_it_answered()
+{
     let nurse_feedback = cohub_domain::FeedbackId::new();
     let mut steps = vec![
         ExampleStep {
@@ -429,8 +488,14 @@ fn an_ideas_deliberation_runs_from_its_latest_revision_and_the_history_says_what
     }
     let decide = shortlist_steps().pop().unwrap();
     steps.push(decide);
-    let (_, model) = played(&steps).unwrap();
-    let t = decision_trail(&model, TrailSubject::Idea(IDEA)).unwrap();
+    let (envelopes, model) = played(&steps).unwrap();
+    let t = decision_trail(
+        EventSource::Envelopes(&envelopes),
+        &model,
+        TrailSubject::Idea(IDEA),
+    )
+    .await
+    .unwrap();
     let d = &t.decisions[0];
     assert_eq!(d.version, 2);
     let revised_at = t.versions[1].recorded.at;

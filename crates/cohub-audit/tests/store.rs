@@ -15,7 +15,7 @@ use cohub_command::{CommandService, Submission};
 use cohub_domain::example::{self, *};
 use cohub_domain::problem::{PerspectiveKind, ProblemCommand};
 use cohub_domain::{PerspectiveId, PlainText, ProblemId};
-use cohub_read::{Projector, ProjectorConfig};
+use cohub_read::{EventSource, Projector, ProjectorConfig};
 use cohub_store::{chain, Envelope, EventStore, SledStore, Verification};
 use ed25519_dalek::SigningKey;
 
@@ -318,14 +318,27 @@ async fn as_of_audits_early_and_late_in_a_large_hub_replay_a_similar_bounded_num
     assert_eq!(*early_t.model, *early.model);
 
     // The audit answers as the hub stood then.
-    let before = decision_trail(&early.model, TrailSubject::Distribution(DISTRIBUTION)).unwrap();
+    let before = decision_trail(
+        EventSource::Log(&store),
+        &early.model,
+        TrailSubject::Distribution(DISTRIBUTION),
+    )
+    .await
+    .unwrap();
     assert_eq!(before.versions.len(), 1);
     assert_eq!(before.versions[0].consents.len(), 3);
     assert!(before.objections.is_empty());
-    let after = decision_trail(&late.model, TrailSubject::Distribution(DISTRIBUTION)).unwrap();
+    let after = decision_trail(
+        EventSource::Log(&store),
+        &late.model,
+        TrailSubject::Distribution(DISTRIBUTION),
+    )
+    .await
+    .unwrap();
     assert_eq!(after.voided_consents.len(), 3);
     assert_eq!(after.objections.len(), 1);
     let h = history(
+        EventSource::Log(&store),
         &late.model,
         HUB,
         Subject::Hub,
@@ -336,6 +349,7 @@ async fn as_of_audits_early_and_late_in_a_large_hub_replay_a_similar_bounded_num
         None,
         Some(10),
     )
+    .await
     .unwrap();
     let gp_events = log
         .iter()

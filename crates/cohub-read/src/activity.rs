@@ -1,59 +1,18 @@
 //! A hub's activity feed: every event with its position, time, actor, type and a
 //! plain-language summary, filterable for audit (by stream, actor, organisation, type, time).
-
-use std::sync::Arc;
+//!
+//! The feed is read from the log (the hub's own chain), never held in the read model: the log
+//! already holds every event once, on disk, and a hub's chain is indexed by its sequence.
 
 use chrono::{DateTime, Utc};
 use cohub_domain::{DomainEvent, HubId, MemberId, Names, OrganisationId};
+use cohub_store::{Envelope, EventStore};
 use serde::{Deserialize, Serialize};
 
-use crate::model::ReadModel;
+use crate::error::ReadError;
+use crate::hub::HubView;
+use crate::model::{decode, ReadModel};
 use crate::recorded::Recorded;
-
-/// How many items one shared chunk of a feed holds (snapshots share full chunks).
-const CHUNK: usize = 256;
-
-/// One event of a hub's feed, as stored in the read model.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ActivityItem {
-    /// Position, hub sequence, time and actor.
-    pub recorded: Recorded,
-    /// The stream (aggregate) it belongs to, e.g. `problem-<uuid>`.
-    pub stream_id: String,
-    /// The event.
-    pub event: DomainEvent,
-}
-
-/// A hub's feed, oldest first, in chunks shared between snapshots.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ActivityLog {
-    chunks: Vec<Arc<Vec<ActivityItem>>>,
-}
-
-impl ActivityLog {
-    /// Appends an item.
-    pub(crate) fn push(&mut self, item: ActivityItem) {
-        match self.chunks.last_mut() {
-            Some(last) if last.len() < CHUNK => Arc::make_mut(last).push(item),
-            _ => self.chunks.push(Arc::new(vec![item])),
-        }
-    }
-
-    /// Every item, oldest first.
-    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &ActivityItem> {
-        self.chunks.iter().flat_map(|c| c.iter())
-    }
-
-    /// The number of items.
-    pub fn len(&self) -> usize {
-        self.chunks.iter().map(|c| c.len()).sum()
-    }
-
-    /// Whether there are none.
-    pub fn is_empty(&self) -> bool {
-        self.chunks.is_empty()
-    }
-}
 
 /// Which events of a feed to list. Every field narrows; the default lists everything.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -79,18 +38,14 @@ pub struct ActivityFilter {
 }
 
 impl ActivityFilter {
-    fn matches(&self, item: &ActivityItem) -> bool {
-        let r = &item.recorded;
-        self.stream_id.as_ref().is_none_or(|s| *s == item.stream_id)
+    /// Whether an event recorded as `r` in stream `stream_id` passes every narrowing but the
+    /// event types (which need the event decoded).
+    fn matches_recorded(&self, r: &Recorded, stream_id: &str) -> bool {
+        self.stream_id.as_ref().is_none_or(|s| s == stream_id)
             && self.member_id.is_none_or(|m| m == r.member_id)
             && self
                 .organisation_id
                 .is_none_or(|o| Some(o) == r.organisation_id)
-            && (self.event_types.is_empty()
-                || self
-                    .event_types
-                    .iter()
-                    .any(|t| t == item.event.event_type()))
             && self.from.is_none_or(|f| r.at >= f)
             && self.to.is_none_or(|t| r.at <= t)
             && self.after_position.is_none_or(|p| {
@@ -100,6 +55,10 @@ impl ActivityFilter {
                     r.position > p
                 }
             })
+    }
+
+    fn matches_type(&self, event: &DomainEvent) -> bool {
+        self.event_types.is_empty() || self.event_types.iter().any(|t| t == event.event_type())
     }
 }
 
@@ -133,48 +92,205 @@ pub struct ActivityEntry {
     pub event: DomainEvent,
 }
 
-impl ReadModel {
-    /// A hub's feed, filtered, with plain-language summaries.
-    pub fn activity(&self, hub_id: HubId, filter: &ActivityFilter) -> Vec<ActivityEntry> {
-        let (Some(log), Some(hub)) = (self.activity.get(&hub_id), self.hub(hub_id)) else {
-            return Vec::new();
-        };
-        let limit = filter.limit.unwrap_or(usize::MAX);
-        let entry = |item: &ActivityItem| ActivityEntry {
-            position: item.recorded.position,
-            hub_seq: item.recorded.hub_seq,
-            at: item.recorded.at,
-            member_id: item.recorded.member_id,
-            member_name: Names::member(hub, item.recorded.member_id),
-            organisation_id: item.recorded.organisation_id,
-            organisation_name: item
-                .recorded
-                .organisation_id
-                .and_then(|o| hub.organisation_name(o)),
-            role: item.recorded.role.clone(),
-            stream_id: item.stream_id.clone(),
-            event_type: item.event.event_type().to_string(),
-            summary: item.event.summary(hub),
-            event: item.event.clone(),
-        };
-        if filter.newest_first {
-            log.iter()
-                .rev()
-                .filter(|i| filter.matches(i))
+/// Where a feed reads a hub's events from: the log itself, or envelopes held in memory (an
+/// example played without a store, tests).
+#[derive(Clone, Copy)]
+pub enum EventSource<'a> {
+    /// The event store.
+    Log(&'a dyn EventStore),
+    /// Envelopes in memory, in log order.
+    Envelopes(&'a [Envelope]),
+}
+
+impl<'a> From<&'a dyn EventStore> for EventSource<'a> {
+    fn from(store: &'a dyn EventStore) -> Self {
+        EventSource::Log(store)
+    }
+}
+
+impl EventSource<'_> {
+    /// At most `limit` of a hub's events with hub sequence > `after_seq`, in order.
+    async fn hub_events(
+        &self,
+        hub: HubId,
+        after_seq: u64,
+        limit: usize,
+    ) -> Result<Vec<Envelope>, ReadError> {
+        match self {
+            EventSource::Log(store) => Ok(store.read_hub(hub.uuid(), after_seq, limit).await?),
+            EventSource::Envelopes(all) => Ok(all
+                .iter()
+                .filter(|e| e.hub_id == hub.uuid() && e.hub_seq > after_seq)
                 .take(limit)
-                .map(entry)
-                .collect()
-        } else {
-            log.iter()
-                .filter(|i| filter.matches(i))
-                .take(limit)
-                .map(entry)
-                .collect()
+                .cloned()
+                .collect()),
         }
     }
 
-    /// The number of events in a hub's feed.
-    pub fn activity_len(&self, hub_id: HubId) -> usize {
-        self.activity.get(&hub_id).map_or(0, ActivityLog::len)
+    /// Every event of a stream, in order.
+    async fn stream(&self, stream_id: &str) -> Result<Vec<Envelope>, ReadError> {
+        match self {
+            EventSource::Log(store) => Ok(store.read_stream(stream_id, 0).await?),
+            EventSource::Envelopes(all) => Ok(all
+                .iter()
+                .filter(|e| e.stream_id == stream_id)
+                .cloned()
+                .collect()),
+        }
+    }
+
+    /// The global position of a hub's event `seq` (1-based, at most the hub's last).
+    async fn position_of(&self, hub: HubId, seq: u64) -> Result<u64, ReadError> {
+        self.hub_events(hub, seq - 1, 1)
+            .await?
+            .first()
+            .map(|e| e.position)
+            .ok_or_else(|| short_log(hub, seq))
+    }
+
+    /// The smallest hub sequence in `1..=last` whose event is at position `p` or later;
+    /// `last + 1` if none is. A hub's positions rise with its sequence, so this is a binary
+    /// search of single-event reads.
+    async fn first_seq_at_or_after(&self, hub: HubId, last: u64, p: u64) -> Result<u64, ReadError> {
+        let (mut lo, mut hi) = (1, last + 1);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if self.position_of(hub, mid).await? >= p {
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        Ok(lo)
+    }
+}
+
+/// How many of a hub's events one read of the log fetches for a feed.
+const FEED_CHUNK: usize = 256;
+
+fn short_log(hub: HubId, seq: u64) -> ReadError {
+    ReadError::Inconsistent {
+        position: 0,
+        message: format!(
+            "the log has no event {seq} of hub {hub}, which the read model has folded"
+        ),
+    }
+}
+
+/// A hub's feed as `model` stands, filtered, with plain-language summaries in `model`'s words.
+///
+/// The feed is the hub's own chain in the log, read through `source` up to the hub's last event
+/// folded into `model` (so a model of the past lists only what had happened by then): no copy
+/// of the log is held in memory. A stream filter reads only that stream; a cursor is found by
+/// binary search; reading stops once `filter.limit` entries are found.
+pub async fn activity(
+    source: EventSource<'_>,
+    model: &ReadModel,
+    hub_id: HubId,
+    filter: &ActivityFilter,
+) -> Result<Vec<ActivityEntry>, ReadError> {
+    let Some(hub) = model.hub(hub_id) else {
+        return Ok(Vec::new());
+    };
+    let last = hub.updated.hub_seq;
+    let limit = filter.limit.unwrap_or(usize::MAX);
+    let mut out = Vec::new();
+    let take = |e: &Envelope, out: &mut Vec<ActivityEntry>| -> Result<(), ReadError> {
+        let rec = Recorded::from_envelope(e);
+        if !filter.matches_recorded(&rec, &e.stream_id) {
+            return Ok(());
+        }
+        let event = decode(e)?;
+        if filter.matches_type(&event) {
+            out.push(entry(hub, rec, e.stream_id.clone(), event));
+        }
+        Ok(())
+    };
+    if limit == 0 || last == 0 {
+        return Ok(out);
+    }
+    if let Some(stream) = &filter.stream_id {
+        let mut events: Vec<Envelope> = source
+            .stream(stream)
+            .await?
+            .into_iter()
+            .filter(|e| e.hub_id == hub_id.uuid() && e.hub_seq <= last)
+            .collect();
+        if filter.newest_first {
+            events.reverse();
+        }
+        for e in &events {
+            if out.len() >= limit {
+                break;
+            }
+            take(e, &mut out)?;
+        }
+        return Ok(out);
+    }
+    if filter.newest_first {
+        // Backwards from the hub's last event (or from just before the cursor).
+        let mut end = match filter.after_position {
+            Some(p) => source.first_seq_at_or_after(hub_id, last, p).await? - 1,
+            None => last,
+        };
+        while end > 0 && out.len() < limit {
+            let after = end.saturating_sub(FEED_CHUNK as u64);
+            let chunk = source
+                .hub_events(hub_id, after, (end - after) as usize)
+                .await?;
+            if chunk.last().map(|e| e.hub_seq) != Some(end) {
+                return Err(short_log(hub_id, end));
+            }
+            for e in chunk.iter().rev() {
+                if out.len() >= limit {
+                    break;
+                }
+                take(e, &mut out)?;
+            }
+            end = after;
+        }
+    } else {
+        // Forwards from the hub's first event (or from just after the cursor).
+        let mut after = match filter.after_position {
+            Some(p) => {
+                source
+                    .first_seq_at_or_after(hub_id, last, p.saturating_add(1))
+                    .await?
+                    - 1
+            }
+            None => 0,
+        };
+        while after < last && out.len() < limit {
+            let n = FEED_CHUNK.min((last - after) as usize);
+            let chunk = source.hub_events(hub_id, after, n).await?;
+            if chunk.first().map(|e| e.hub_seq) != Some(after + 1) {
+                return Err(short_log(hub_id, after + 1));
+            }
+            for e in &chunk {
+                if out.len() >= limit {
+                    break;
+                }
+                take(e, &mut out)?;
+            }
+            after += chunk.len() as u64;
+        }
+    }
+    Ok(out)
+}
+
+fn entry(hub: &HubView, rec: Recorded, stream_id: String, event: DomainEvent) -> ActivityEntry {
+    ActivityEntry {
+        position: rec.position,
+        hub_seq: rec.hub_seq,
+        at: rec.at,
+        member_id: rec.member_id,
+        member_name: Names::member(hub, rec.member_id),
+        organisation_id: rec.organisation_id,
+        organisation_name: rec.organisation_id.and_then(|o| hub.organisation_name(o)),
+        role: rec.role,
+        stream_id,
+        event_type: event.event_type().to_string(),
+        summary: event.summary(hub),
+        event,
     }
 }

@@ -2,9 +2,10 @@
 //! readable as of any past position or time.
 //!
 //! - [`ReadModel`] is a pure fold of envelopes ([`ReadModel::apply`]) into hub, problem, idea
-//!   and distribution views, "feeling heard" contributions and each hub's activity feed, with
-//!   queries ([`ReadModel::problems`], [`ReadModel::ideas`], [`ReadModel::distributions`],
-//!   [`ReadModel::unanswered`], [`ReadModel::activity`], ...).
+//!   and distribution views and "feeling heard" contributions, with queries
+//!   ([`ReadModel::problems`], [`ReadModel::ideas`], [`ReadModel::distributions`],
+//!   [`ReadModel::unanswered`], ...). A hub's activity feed ([`activity()`]) is read from the
+//!   log itself, as the model stands.
 //! - [`Projector`] follows the store in the background and serves the latest model
 //!   ([`Projector::current`]), lets a caller wait for its own write ([`Projector::wait_for`]),
 //!   broadcasts applied events, keeps [`Snapshots`] and writes [`checkpoint`]s.
@@ -30,7 +31,7 @@ mod recorded;
 pub mod replay;
 pub mod snapshots;
 
-pub use activity::{ActivityEntry, ActivityFilter, ActivityItem};
+pub use activity::{activity, ActivityEntry, ActivityFilter, EventSource};
 pub use as_of::{as_of, at_position, hub_as_of, hub_at_position, position_at_time, AsOf};
 pub use checkpoint::{Checkpoint, StartReport};
 pub use error::ReadError;

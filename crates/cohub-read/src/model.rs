@@ -1,8 +1,9 @@
-//! The read model: every hub, problem, idea and distribution view and each hub's feed, folded
-//! from the log one envelope at a time.
+//! The read model: every hub, problem, idea and distribution view, folded from the log one
+//! envelope at a time. A hub's feed is not held here: it is read from the log
+//! ([`crate::activity::activity`]).
 //!
 //! The model's maps are persistent (`imbl`: B-trees whose nodes are shared between copies),
-//! entities sit behind `Arc`s, and feeds are in shared chunks, so cloning a model (for a
+//! and entities sit behind `Arc`s, so cloning a model (for a
 //! snapshot or to publish it to readers) is O(1), and an update copies only the nodes on its
 //! path and the entity it changes. Entities keep their short lists in plain `Vec`s: a
 //! persistent vector allocates 64 slots at once, which costs more than copying a short list.
@@ -15,7 +16,6 @@ use cohub_store::Envelope;
 use imbl::OrdMap;
 use serde::{Deserialize, Serialize};
 
-use crate::activity::{ActivityItem, ActivityLog};
 use crate::distribution::DistributionView;
 use crate::error::ReadError;
 use crate::hub::HubView;
@@ -33,7 +33,6 @@ pub struct ReadModel {
     pub(crate) problems: OrdMap<ProblemId, Arc<ProblemView>>,
     pub(crate) ideas: OrdMap<IdeaId, Arc<IdeaView>>,
     pub(crate) distributions: OrdMap<DistributionId, Arc<DistributionView>>,
-    pub(crate) activity: OrdMap<HubId, ActivityLog>,
 }
 
 /// Decodes an envelope's event (upcasting old schema versions).
@@ -120,7 +119,6 @@ impl ReadModel {
             joined.problems = joined.problems.union(part.problems);
             joined.ideas = joined.ideas.union(part.ideas);
             joined.distributions = joined.distributions.union(part.distributions);
-            joined.activity = joined.activity.union(part.activity);
             joined.max_recorded_at = joined.max_recorded_at.max(part.max_recorded_at);
         }
         joined.position = position;
@@ -128,10 +126,10 @@ impl ReadModel {
         joined
     }
 
-    /// How many events the model's hubs' feeds hold: for a model of the whole log, its
+    /// How many events the model's hubs have folded in: for a model of the whole log, its
     /// position; for a model of one hub, that hub's events.
     pub fn hub_events(&self) -> u64 {
-        self.activity.values().map(|feed| feed.len() as u64).sum()
+        self.hubs.values().map(|hub| hub.updated.hub_seq).sum()
     }
 
     /// The model of hub `id` alone, cut out of this one (sharing every entity with it): what
@@ -161,9 +159,6 @@ impl ReadModel {
                 alone.distributions.insert(*d, v.clone());
             }
         }
-        if let Some(feed) = self.activity.get(&id) {
-            alone.activity.insert(id, feed.clone());
-        }
         Some(alone)
     }
 
@@ -187,12 +182,8 @@ impl ReadModel {
             }
             DomainEvent::Distribution(e) => crate::distribution::apply(self, &rec, e)?,
         }
-        self.hub_mut(hub_id, rec.position)?.updated = rec.clone();
-        self.activity.entry(hub_id).or_default().push(ActivityItem {
-            recorded: rec.clone(),
-            stream_id: envelope.stream_id.clone(),
-            event,
-        });
+        let position = rec.position;
+        self.hub_mut(hub_id, position)?.updated = rec;
         self.position = envelope.position;
         self.last_hash = Some(envelope.hash.clone());
         self.max_recorded_at = Some(

@@ -6,7 +6,8 @@ use async_graphql::connection::Connection;
 use async_graphql::{InputObject, Json, SimpleObject};
 use chrono::{DateTime, Utc};
 use cohub_domain::{MemberId, OrganisationId};
-use cohub_read::ActivityFilter;
+use cohub_read::{activity, ActivityFilter, EventSource};
+use cohub_store::EventStore;
 use uuid::Uuid;
 
 /// One event of a hub's feed.
@@ -71,8 +72,9 @@ pub struct ActivityFilterInput {
     pub to: Option<DateTime<Utc>>,
 }
 
-/// A page of a hub's feed.
-pub fn activity_connection(
+/// A page of a hub's feed, read from the log as `scope`'s model stands.
+pub async fn activity_connection(
+    store: &dyn EventStore,
     scope: &Scope,
     filter: Option<ActivityFilterInput>,
     newest_first: bool,
@@ -99,7 +101,7 @@ pub fn activity_connection(
         limit: Some(first + 1),
         newest_first,
     };
-    let items = scope.model.activity(scope.hub, &filter);
+    let items = activity(EventSource::Log(store), &scope.model, scope.hub, &filter).await?;
     let mut conn = connection(items, first, after, |e| e.position, ActivityEntry::from);
     if newest_first {
         // Paging backwards through the log: "previous" means newer here.

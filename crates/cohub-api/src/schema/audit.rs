@@ -18,6 +18,7 @@ use async_graphql::{Context, Enum, InputObject, Json, Object, SimpleObject, Subs
 use chrono::{DateTime, Utc};
 use cohub_audit::CheckpointKey;
 use cohub_domain::{DistributionId, HubId, IdeaId, MemberId, OrganisationId, ProblemId};
+use cohub_read::EventSource;
 use futures::{Stream, StreamExt};
 use std::sync::Arc;
 use uuid::Uuid;
@@ -157,14 +158,17 @@ impl AuditQuery {
             distribution_id.map(DistributionId::from_uuid),
         )?;
         let read = read_at(ctx, point, hub).await?;
+        let store = super::context::store(ctx)?;
         let page = cohub_audit::history(
+            EventSource::Log(&*store),
             &read.model,
             hub,
             subject,
             &filter.unwrap_or_default().into(),
             after,
             Some(first),
-        )?;
+        )
+        .await?;
         let mut conn = Connection::with_additional_fields(
             page.has_previous_page,
             page.has_next_page,
@@ -216,7 +220,9 @@ impl AuditQuery {
         require_hub_member(ctx, hub)?;
         let point = requested_point(ctx, as_of, at_position).await?;
         let read = read_at(ctx, point, hub).await?;
-        let trail = cohub_audit::decision_trail(&read.model, subject)?;
+        let store = super::context::store(ctx)?;
+        let trail =
+            cohub_audit::decision_trail(EventSource::Log(&*store), &read.model, subject).await?;
         Ok(DecisionTrail::new(&trail, &read))
     }
 

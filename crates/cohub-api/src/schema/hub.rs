@@ -283,7 +283,8 @@ impl Hub {
     ) -> Result<Connection<String, ActivityEntry>, ApiError> {
         self.members_only(ctx)?;
         let (first, after) = page_args(first, after)?;
-        activity_connection(&self.scope, filter, newest_first, first, after)
+        let store = super::context::store(ctx)?;
+        activity_connection(&*store, &self.scope, filter, newest_first, first, after).await
     }
 }
 
