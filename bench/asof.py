@@ -18,6 +18,11 @@ of many positions, not one; every read alternates between the hubs in FILE and b
 first with a read of the current state, so no as-of read warms anything before it is timed.
 The very first as-of read of each point is also reported on its own ("first_ms"): after a
 restart from a checkpoint, it may replay the log from the start and leave snapshots behind.
+
+Then, on the current state, the hubs' feeds ("feeds" in the output, --feed-reads per kind,
+alternating between the hubs): the newest page of a hub's activity feed, a page from the middle
+of it (after a cursor), and the first page of a hub's whole history with its total count (which
+reads every event of the hub).
 """
 
 import argparse
@@ -36,6 +41,18 @@ PROBLEMS = (
 DISTRIBUTION = (
     "query($id: UUID!, $p: Int!) { distribution(id: $id, atPosition: $p) "
     "{ status versions { version } consents { version voided } } }"
+)
+FEED_NEWEST = (
+    "query($id: UUID!) { hub(id: $id) { activity(first: 20, newestFirst: true) "
+    "{ edges { node { position summary } } } } }"
+)
+FEED_AFTER = (
+    "query($id: UUID!, $after: String) { hub(id: $id) { activity(first: 20, after: $after) "
+    "{ edges { node { position summary } } } } }"
+)
+HISTORY = (
+    "query($id: UUID!) { history(hubId: $id, first: 20) "
+    "{ totalCount edges { node { position summary } } } }"
 )
 DISTRIBUTIONS_NOW = (
     "query($id: UUID!, $after: String) { hub(id: $id) { distributions(first: 100, after: $after) "
@@ -87,6 +104,7 @@ def main():
     ap.add_argument("--hubs", required=True)
     ap.add_argument("--reads", type=int, default=200, help="timed reads per point")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--feed-reads", type=int, default=40, help="timed reads per kind of feed read")
     args = ap.parse_args()
 
     hubs = [line.split() for line in open(args.hubs) if line.strip()]
@@ -141,6 +159,23 @@ def main():
             "p50_ms_by_kind": {k: round(percentile(v, 50), 2) for k, v in kinds.items() if v},
             "p99_ms_by_kind": {k: round(percentile(v, 99), 2) for k, v in kinds.items() if v},
         }
+    feeds = {"newest": [], "after_cursor": [], "history": []}
+    for i in range(args.feed_reads):
+        hub, token = hubs[i % len(hubs)]
+        cursor = str(rng.randint(1, max(1, args.head // 2)))
+        for kind, query, var in (
+            ("newest", FEED_NEWEST, {"id": hub}),
+            ("after_cursor", FEED_AFTER, {"id": hub, "after": cursor}),
+            ("history", HISTORY, {"id": hub}),
+        ):
+            t0 = time.perf_counter()
+            client.post(token, query, var)
+            feeds[kind].append((time.perf_counter() - t0) * 1000.0)
+    out["feeds"] = {
+        k: {"p50_ms": round(percentile(v, 50), 2), "p99_ms": round(percentile(v, 99), 2)}
+        for k, v in feeds.items()
+        if v
+    }
     out["errors"] = client.errors
     out["setup_errors"] = setup_errors
     out["first_error"] = client.first_error

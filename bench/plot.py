@@ -5,10 +5,12 @@ with the standard library only:
   bench/memory.svg  resident memory of `cohub serve` against log size
   bench/asof.svg    as-of read latency (p50 and p99; early, middle, late) against log size
 
-  python3 bench/plot.py [CSV] [--out DIR]
+  python3 bench/plot.py [CSV] [--out DIR] [--commit C ...] [--tag T]
 
-When a size was run more than once, its latest line is drawn. Each chart shows its target
-as a dashed line.
+With --commit, only the lines of those commits are drawn (a side-by-side run writes lines of
+two builds; label the "before" ones with its commit); with --tag, the files are named
+memory-T.svg and asof-T.svg. When a size was run more than once, its latest line is drawn.
+Each chart shows its target as a dashed line.
 """
 
 import argparse
@@ -130,12 +132,16 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("csv", nargs="?", default=os.path.join(here, "scale-results.csv"))
     ap.add_argument("--out", default=here)
+    ap.add_argument("--commit", action="append", default=[],
+                    help="draw only lines of this commit (repeatable; a prefix is enough)")
+    ap.add_argument("--tag", help="name the files memory-TAG.svg and asof-TAG.svg")
     args = ap.parse_args()
+    wanted = lambda c: not args.commit or any(c.startswith(w) or w.startswith(c) for w in args.commit)
     rows = {}
     with open(args.csv, newline="") as f:
         for row in csv.DictReader(f):
             n = number(row.get("events"))
-            if n:
+            if n and wanted(row.get("commit", "")):
                 rows[n] = row  # the latest run of each size
     ordered = [rows[n] for n in sorted(rows)]
     commits = sorted({r["commit"] for r in ordered})
@@ -155,16 +161,19 @@ def main():
         series("peak (VmHWM)", "hwm_mib"),
         series("ready (first start)", "rss_ready_scratch_mib"),
     ]
-    with open(os.path.join(args.out, "memory.svg"), "w") as f:
+    suffix = f"-{args.tag}" if args.tag else ""
+    memory_svg = os.path.join(args.out, f"memory{suffix}.svg")
+    asof_svg = os.path.join(args.out, f"asof{suffix}.svg")
+    with open(memory_svg, "w") as f:
         f.write(chart("Resident memory of cohub serve", "events in the log",
                       "resident memory (MiB)", [s for s in memory if s[1]],
                       target=("target 256 MB", 256 * 1e6 / 2**20), note=mem_note))
     asof = [series(f"{q} {p}", f"asof_{p}_{q}_ms")
             for q in ("p99", "p50") for p in ("early", "middle", "late")]
-    with open(os.path.join(args.out, "asof.svg"), "w") as f:
+    with open(asof_svg, "w") as f:
         f.write(chart("As-of read latency", "events in the log", "latency (ms)",
                       [s for s in asof if s[1]], target=("target p99 20 ms", 20), note=asof_note))
-    print("wrote", os.path.join(args.out, "memory.svg"), "and", os.path.join(args.out, "asof.svg"))
+    print("wrote", memory_svg, "and", asof_svg)
 
 
 if __name__ == "__main__":

@@ -216,6 +216,7 @@ for N in "${SIZES[@]}"; do
         R[asof_${p}_p50_ms]=$P50; R[asof_${p}_p99_ms]=$P99; R[asof_${p}_first_ms]=$FIRST
       done
       R[asof_errors]=$(python3 -c "import json; print(json.load(open('$LOGS/asof.json'))['errors'])")
+      note "$(python3 -c "import json; f=json.load(open('$LOGS/asof.json')).get('feeds', {}); print('feeds p50/p99 ms: ' + ', '.join(k + ' ' + str(v['p50_ms']) + '/' + str(v['p99_ms']) for k, v in f.items()))")"
     else note "as-of reads failed ($(tail -1 "$LOGS/asof.err"))"; fi
     R[rss_after_load_mib]=$(mib "$(status_kb "$SPID" VmRSS)")
     R[hwm_mib]=$(mib "$(status_kb "$SPID" VmHWM)")
