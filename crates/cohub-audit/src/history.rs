@@ -151,6 +151,51 @@ pub async fn history(
             "there is no hub {hub} (at the moment read)"
         )));
     };
+    let to_entry = |e: cohub_read::ActivityEntry| HistoryEntry {
+        position: e.position,
+        hub_seq: e.hub_seq,
+        at: e.at,
+        actor: Actor::of(hub_view, e.member_id, e.organisation_id),
+        role: e.role,
+        stream_id: e.stream_id,
+        event_type: e.event_type,
+        summary: e.summary,
+        event: e.event,
+    };
+    if subject == Subject::Hub && *filter == HistoryFilter::default() {
+        // The whole hub, unfiltered: every one of its events folded into `model` matches, so
+        // the count is its last hub sequence, and only the page itself is read from the log.
+        let total = hub_view.updated.hub_seq as usize;
+        let limit = first.unwrap_or(usize::MAX);
+        let mut entries: Vec<HistoryEntry> = activity(
+            source,
+            model,
+            hub,
+            &ActivityFilter {
+                after_position: after,
+                limit: Some(limit.saturating_add(1)),
+                ..ActivityFilter::default()
+            },
+        )
+        .await?
+        .into_iter()
+        .map(to_entry)
+        .collect();
+        // Events at or before the cursor: those before the first one after it, or, when
+        // none is after it, every one.
+        let has_previous_page = match entries.first() {
+            Some(e) => e.hub_seq > 1,
+            None => after.is_some() && total > 0,
+        };
+        let has_next_page = entries.len() > limit;
+        entries.truncate(limit);
+        return Ok(HistoryPage {
+            entries,
+            has_next_page,
+            has_previous_page,
+            total,
+        });
+    }
     let feed = activity(
         source,
         model,
@@ -168,17 +213,7 @@ pub async fn history(
     .await?;
     let matching: Vec<HistoryEntry> = feed
         .into_iter()
-        .map(|e| HistoryEntry {
-            position: e.position,
-            hub_seq: e.hub_seq,
-            at: e.at,
-            actor: Actor::of(hub_view, e.member_id, e.organisation_id),
-            role: e.role,
-            stream_id: e.stream_id,
-            event_type: e.event_type,
-            summary: e.summary,
-            event: e.event,
-        })
+        .map(to_entry)
         .filter(|e| {
             filter
                 .stakeholder_kind

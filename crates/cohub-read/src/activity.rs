@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::ReadError;
 use crate::hub::HubView;
-use crate::model::{decode, ReadModel};
+use crate::model::ReadModel;
 use crate::recorded::Recorded;
 
 /// Which events of a feed to list. Every field narrows; the default lists everything.
@@ -195,16 +195,34 @@ pub async fn activity(
     let last = hub.updated.hub_seq;
     let limit = filter.limit.unwrap_or(usize::MAX);
     let mut out = Vec::new();
-    let take = |e: &Envelope, out: &mut Vec<ActivityEntry>| -> Result<(), ReadError> {
-        let rec = Recorded::from_envelope(e);
+    // Decodes only what passes the filters read off the envelope, and moves its payload.
+    let take = |e: Envelope, out: &mut Vec<ActivityEntry>| -> Result<(), ReadError> {
+        let rec = Recorded::from_envelope(&e);
         if !filter.matches_recorded(&rec, &e.stream_id) {
             return Ok(());
         }
-        let event = decode(e)?;
+        let event = DomainEvent::from_payload(&e.event_type, e.schema_version, e.payload).map_err(
+            |error| ReadError::Decode {
+                position: e.position,
+                event_type: e.event_type.clone(),
+                message: error.to_string(),
+            },
+        )?;
         if filter.matches_type(&event) {
-            out.push(entry(hub, rec, e.stream_id.clone(), event));
+            out.push(entry(hub, rec, e.stream_id, event));
         }
         Ok(())
+    };
+    // How many events the next read fetches: what the page still needs at first (one read for
+    // an unfiltered page), four times more after each read, at most FEED_CHUNK.
+    let mut want = 0usize;
+    let mut next_read = |needed: usize| {
+        want = if want == 0 {
+            needed.clamp(1, FEED_CHUNK)
+        } else {
+            want.saturating_mul(4).min(FEED_CHUNK)
+        };
+        want as u64
     };
     if limit == 0 || last == 0 {
         return Ok(out);
@@ -219,7 +237,7 @@ pub async fn activity(
         if filter.newest_first {
             events.reverse();
         }
-        for e in &events {
+        for e in events {
             if out.len() >= limit {
                 break;
             }
@@ -234,14 +252,14 @@ pub async fn activity(
             None => last,
         };
         while end > 0 && out.len() < limit {
-            let after = end.saturating_sub(FEED_CHUNK as u64);
+            let after = end.saturating_sub(next_read(limit - out.len()));
             let chunk = source
                 .hub_events(hub_id, after, (end - after) as usize)
                 .await?;
             if chunk.last().map(|e| e.hub_seq) != Some(end) {
                 return Err(short_log(hub_id, end));
             }
-            for e in chunk.iter().rev() {
+            for e in chunk.into_iter().rev() {
                 if out.len() >= limit {
                     break;
                 }
@@ -261,18 +279,19 @@ pub async fn activity(
             None => 0,
         };
         while after < last && out.len() < limit {
-            let n = FEED_CHUNK.min((last - after) as usize);
+            let n = next_read(limit - out.len()).min(last - after) as usize;
             let chunk = source.hub_events(hub_id, after, n).await?;
+            let read = chunk.len() as u64;
             if chunk.first().map(|e| e.hub_seq) != Some(after + 1) {
                 return Err(short_log(hub_id, after + 1));
             }
-            for e in &chunk {
+            for e in chunk {
                 if out.len() >= limit {
                     break;
                 }
                 take(e, &mut out)?;
             }
-            after += chunk.len() as u64;
+            after += read;
         }
     }
     Ok(out)

@@ -326,6 +326,21 @@ async fn the_activity_feed_summarises_every_event_and_filters_for_audit() {
         "Carers Together objected to version 1: Carers do the reminding at home and get nothing."
     );
 
+    // A page of one that must be searched for: reads grow until it is found, either way.
+    for newest_first in [false, true] {
+        let one = feed(
+            &model,
+            ActivityFilter {
+                event_types: vec!["DistributionObjected".into()],
+                limit: Some(1),
+                newest_first,
+                ..Default::default()
+            },
+        )
+        .await;
+        assert_eq!(one, objections, "newest first: {newest_first}");
+    }
+
     // A distribution's history, newest first, paged by position.
     let history = ActivityFilter {
         stream_id: Some(DISTRIBUTION.stream_id()),
