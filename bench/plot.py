@@ -9,7 +9,8 @@ with the standard library only:
 
 With --commit, only the lines of those commits are drawn (a side-by-side run writes lines of
 two builds; label the "before" ones with its commit); with --tag, the files are named
-memory-T.svg and asof-T.svg. When a size was run more than once, its latest line is drawn.
+memory-T.svg and asof-T.svg. When a size was run more than once, its latest line is drawn (lines are grouped by the
+size asked of `cohub generate`, which writes a few events more).
 Each chart shows its target as a dashed line.
 """
 
@@ -140,9 +141,9 @@ def main():
     rows = {}
     with open(args.csv, newline="") as f:
         for row in csv.DictReader(f):
-            n = number(row.get("events"))
-            if n and wanted(row.get("commit", "")):
-                rows[n] = row  # the latest run of each size
+            n = number(row.get("events_requested")) or number(row.get("events"))
+            if n and number(row.get("events")) and wanted(row.get("commit", "")):
+                rows[n] = row  # the latest run of each requested size
     ordered = [rows[n] for n in sorted(rows)]
     commits = sorted({r["commit"] for r in ordered})
     note = f"cohub serve on sled, {ordered[-1]['hubs']} hubs; commit {', '.join(commits)}" if ordered else None
