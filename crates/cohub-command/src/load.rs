@@ -20,10 +20,10 @@ pub struct Loaded {
 
 /// Decodes a stored envelope into its domain event (upcasting old schema versions).
 pub fn decode(envelope: &Envelope) -> Result<DomainEvent, DomainError> {
-    DomainEvent::from_payload(
+    DomainEvent::from_payload_ref(
         &envelope.event_type,
         envelope.schema_version,
-        envelope.payload.clone(),
+        &envelope.payload,
     )
 }
 

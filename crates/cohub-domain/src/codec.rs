@@ -85,6 +85,28 @@ macro_rules! event_codec {
                 }
             }
 
+            /// Like [`Self::from_payload`], without copying the payload: at the current schema
+            /// version the event is read straight from it; an older one is copied and upcast.
+            pub fn from_payload_ref(
+                event_type: &str,
+                schema_version: u32,
+                payload: &serde_json::Value,
+            ) -> Result<Self, $crate::error::DomainError> {
+                if schema_version != $crate::codec::CURRENT_SCHEMA_VERSION {
+                    return Self::from_payload(event_type, schema_version, payload.clone());
+                }
+                match event_type {
+                    $($name => <$ty as ::serde::Deserialize>::deserialize(payload)
+                        .map(Self::$variant)
+                        .map_err(|e| $crate::error::DomainError::Codec(format!(
+                            "The stored event \"{}\" could not be read: {e}.", $name
+                        ))),)*
+                    other => Err($crate::error::DomainError::Codec(format!(
+                        "\"{other}\" is not a known event type."
+                    ))),
+                }
+            }
+
             /// The event in its stored form.
             pub fn encode(&self) -> $crate::codec::EncodedEvent {
                 $crate::codec::EncodedEvent {

@@ -84,12 +84,36 @@ impl DomainEvent {
         }
     }
 
+    /// Like [`Self::from_payload`], without copying the payload (an event at an older schema
+    /// version is copied and upcast).
+    pub fn from_payload_ref(
+        event_type: &str,
+        schema_version: u32,
+        payload: &serde_json::Value,
+    ) -> Result<Self, DomainError> {
+        if HubEvent::EVENT_TYPES.contains(&event_type) {
+            HubEvent::from_payload_ref(event_type, schema_version, payload).map(DomainEvent::Hub)
+        } else if ProblemEvent::EVENT_TYPES.contains(&event_type) {
+            ProblemEvent::from_payload_ref(event_type, schema_version, payload)
+                .map(DomainEvent::Problem)
+        } else if IdeaEvent::EVENT_TYPES.contains(&event_type) {
+            IdeaEvent::from_payload_ref(event_type, schema_version, payload).map(DomainEvent::Idea)
+        } else if DistributionEvent::EVENT_TYPES.contains(&event_type) {
+            DistributionEvent::from_payload_ref(event_type, schema_version, payload)
+                .map(DomainEvent::Distribution)
+        } else {
+            Err(DomainError::Codec(format!(
+                "\"{event_type}\" is not a known event type."
+            )))
+        }
+    }
+
     /// Reads any event from an [`EncodedEvent`].
     pub fn decode(encoded: &EncodedEvent) -> Result<Self, DomainError> {
-        Self::from_payload(
+        Self::from_payload_ref(
             &encoded.event_type,
             encoded.schema_version,
-            encoded.payload.clone(),
+            &encoded.payload,
         )
     }
 

@@ -86,6 +86,10 @@ fn every_event_round_trips_through_its_stored_form() {
         assert!(DomainEvent::all_event_types().contains(&stored.event_type.as_str()));
         let back = DomainEvent::decode(&stored).unwrap();
         assert_eq!(&back, e);
+        // Read by reference (no copy) or from the owned payload, the event is the same.
+        let owned =
+            DomainEvent::from_payload(&stored.event_type, 1, stored.payload.clone()).unwrap();
+        assert_eq!(&owned, e);
         // the payload carries the ids needed to fold it without its envelope
         assert!(stored.payload.get("by").is_some() && stored.payload.get("at").is_some());
     }
@@ -108,6 +112,16 @@ fn every_event_round_trips_through_its_stored_form() {
             .code(),
         "CODEC"
     );
+    // By reference, the same refusals, in the same words.
+    for (event_type, version, payload) in [
+        (e.event_type(), 2, e.to_payload()),
+        ("Nope", 1, e.to_payload()),
+        ("ProblemFramed", 1, serde_json::json!({})),
+    ] {
+        let owned = DomainEvent::from_payload(event_type, version, payload.clone()).unwrap_err();
+        let by_ref = DomainEvent::from_payload_ref(event_type, version, &payload).unwrap_err();
+        assert_eq!(by_ref.to_string(), owned.to_string());
+    }
 }
 
 #[test]

@@ -37,10 +37,10 @@ pub struct ReadModel {
 
 /// Decodes an envelope's event (upcasting old schema versions).
 pub fn decode(envelope: &Envelope) -> Result<DomainEvent, ReadError> {
-    DomainEvent::from_payload(
+    DomainEvent::from_payload_ref(
         &envelope.event_type,
         envelope.schema_version,
-        envelope.payload.clone(),
+        &envelope.payload,
     )
     .map_err(|e| ReadError::Decode {
         position: envelope.position,
