@@ -73,16 +73,11 @@ macro_rules! event_codec {
                 payload: serde_json::Value,
             ) -> Result<Self, $crate::error::DomainError> {
                 let payload = $crate::codec::upcast(event_type, schema_version, payload)?;
-                match event_type {
-                    $($name => serde_json::from_value::<$ty>(payload)
-                        .map(Self::$variant)
-                        .map_err(|e| $crate::error::DomainError::Codec(format!(
-                            "The stored event \"{}\" could not be read: {e}.", $name
-                        ))),)*
-                    other => Err($crate::error::DomainError::Codec(format!(
-                        "\"{other}\" is not a known event type."
-                    ))),
-                }
+                Self::from_payload_ref(
+                    event_type,
+                    $crate::codec::CURRENT_SCHEMA_VERSION,
+                    &payload,
+                )
             }
 
             /// Like [`Self::from_payload`], without copying the payload: at the current schema

@@ -67,21 +67,7 @@ impl DomainEvent {
         schema_version: u32,
         payload: serde_json::Value,
     ) -> Result<Self, DomainError> {
-        if HubEvent::EVENT_TYPES.contains(&event_type) {
-            HubEvent::from_payload(event_type, schema_version, payload).map(DomainEvent::Hub)
-        } else if ProblemEvent::EVENT_TYPES.contains(&event_type) {
-            ProblemEvent::from_payload(event_type, schema_version, payload)
-                .map(DomainEvent::Problem)
-        } else if IdeaEvent::EVENT_TYPES.contains(&event_type) {
-            IdeaEvent::from_payload(event_type, schema_version, payload).map(DomainEvent::Idea)
-        } else if DistributionEvent::EVENT_TYPES.contains(&event_type) {
-            DistributionEvent::from_payload(event_type, schema_version, payload)
-                .map(DomainEvent::Distribution)
-        } else {
-            Err(DomainError::Codec(format!(
-                "\"{event_type}\" is not a known event type."
-            )))
-        }
+        Self::from_payload_ref(event_type, schema_version, &payload)
     }
 
     /// Like [`Self::from_payload`], without copying the payload (an event at an older schema

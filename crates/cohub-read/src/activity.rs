@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::ReadError;
 use crate::hub::HubView;
-use crate::model::ReadModel;
+use crate::model::{decode, ReadModel};
 use crate::recorded::Recorded;
 
 /// Which events of a feed to list. Every field narrows; the default lists everything.
@@ -102,12 +102,6 @@ pub enum EventSource<'a> {
     Envelopes(&'a [Envelope]),
 }
 
-impl<'a> From<&'a dyn EventStore> for EventSource<'a> {
-    fn from(store: &'a dyn EventStore) -> Self {
-        EventSource::Log(store)
-    }
-}
-
 impl EventSource<'_> {
     /// At most `limit` of a hub's events with hub sequence > `after_seq`, in order.
     async fn hub_events(
@@ -195,19 +189,13 @@ pub async fn activity(
     let last = hub.updated.hub_seq;
     let limit = filter.limit.unwrap_or(usize::MAX);
     let mut out = Vec::new();
-    // Decodes only what passes the filters read off the envelope, and moves its payload.
+    // Decodes only what passes the filters read off the envelope.
     let take = |e: Envelope, out: &mut Vec<ActivityEntry>| -> Result<(), ReadError> {
         let rec = Recorded::from_envelope(&e);
         if !filter.matches_recorded(&rec, &e.stream_id) {
             return Ok(());
         }
-        let event = DomainEvent::from_payload(&e.event_type, e.schema_version, e.payload).map_err(
-            |error| ReadError::Decode {
-                position: e.position,
-                event_type: e.event_type.clone(),
-                message: error.to_string(),
-            },
-        )?;
+        let event = decode(&e)?;
         if filter.matches_type(&event) {
             out.push(entry(hub, rec, e.stream_id, event));
         }
