@@ -15,35 +15,37 @@ use uuid::Uuid;
 
 /// [`ActorRef`] with its fields in sorted key order.
 #[derive(Serialize)]
-struct SortedActor<'a> {
-    member_id: &'a Uuid,
-    organisation_id: &'a Option<Uuid>,
-    role: &'a str,
-    stakeholder_kind: &'a Option<String>,
+pub(crate) struct SortedActor<'a> {
+    pub(crate) member_id: &'a Uuid,
+    pub(crate) organisation_id: &'a Option<Uuid>,
+    pub(crate) role: &'a str,
+    pub(crate) stakeholder_kind: Option<&'a str>,
 }
 
-/// [`Envelope`] with its fields in sorted key order; `hash` only when asked for.
+/// [`Envelope`] with its fields in sorted key order; `hash` only when asked for. The payload
+/// is anything that writes itself canonically: a [`Sorted`] value, or (for bytes read back
+/// from the store, see [`crate::sealed`]) the payload's own text once checked canonical.
 #[derive(Serialize)]
-struct SortedEnvelope<'a> {
-    actor: SortedActor<'a>,
-    causation_id: &'a Option<Uuid>,
+pub(crate) struct SortedEnvelope<'a, P> {
+    pub(crate) actor: SortedActor<'a>,
+    pub(crate) causation_id: &'a Option<Uuid>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    client_fingerprint: &'a Option<String>,
-    correlation_id: &'a Uuid,
-    event_id: &'a Uuid,
-    event_type: &'a str,
+    pub(crate) client_fingerprint: Option<&'a str>,
+    pub(crate) correlation_id: &'a Uuid,
+    pub(crate) event_id: &'a Uuid,
+    pub(crate) event_type: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    hash: Option<&'a str>,
-    hub_id: &'a Uuid,
-    hub_seq: u64,
-    idempotency_key: &'a Option<String>,
-    payload: Sorted<'a>,
-    position: u64,
-    prev_hash: &'a str,
-    recorded_at: &'a DateTime<Utc>,
-    schema_version: u32,
-    stream_id: &'a str,
-    stream_version: u64,
+    pub(crate) hash: Option<&'a str>,
+    pub(crate) hub_id: &'a Uuid,
+    pub(crate) hub_seq: u64,
+    pub(crate) idempotency_key: Option<&'a str>,
+    pub(crate) payload: P,
+    pub(crate) position: u64,
+    pub(crate) prev_hash: &'a str,
+    pub(crate) recorded_at: &'a DateTime<Utc>,
+    pub(crate) schema_version: u32,
+    pub(crate) stream_id: &'a str,
+    pub(crate) stream_version: u64,
 }
 
 /// A JSON value written with its object keys sorted at every depth.
@@ -81,17 +83,17 @@ pub(crate) fn write_envelope(e: &Envelope, with_hash: bool, out: &mut Vec<u8>) {
             member_id: &a.member_id,
             organisation_id: &a.organisation_id,
             role: &a.role,
-            stakeholder_kind: &a.stakeholder_kind,
+            stakeholder_kind: a.stakeholder_kind.as_deref(),
         },
         causation_id: &e.causation_id,
-        client_fingerprint: &e.client_fingerprint,
+        client_fingerprint: e.client_fingerprint.as_deref(),
         correlation_id: &e.correlation_id,
         event_id: &e.event_id,
         event_type: &e.event_type,
         hash: with_hash.then_some(e.hash.as_str()),
         hub_id: &e.hub_id,
         hub_seq: e.hub_seq,
-        idempotency_key: &e.idempotency_key,
+        idempotency_key: e.idempotency_key.as_deref(),
         payload: Sorted(&e.payload),
         position: e.position,
         prev_hash: &e.prev_hash,
@@ -100,7 +102,14 @@ pub(crate) fn write_envelope(e: &Envelope, with_hash: bool, out: &mut Vec<u8>) {
         stream_id: &e.stream_id,
         stream_version: e.stream_version,
     };
-    serde_json::to_writer(out, &sorted).expect("an envelope serialises to memory");
+    sorted.write(out);
+}
+
+impl<P: Serialize> SortedEnvelope<'_, P> {
+    /// Appends the canonical JSON to `out`.
+    pub(crate) fn write(&self, out: &mut Vec<u8>) {
+        serde_json::to_writer(out, self).expect("an envelope serialises to memory");
+    }
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ pub mod envelope;
 pub mod error;
 pub mod idempotency;
 pub mod import;
+mod sealed;
 pub mod sled_store;
 pub mod store;
 
