@@ -39,7 +39,7 @@ async fn kill_after(mut child: tokio::process::Child, after: Duration) -> Result
 }
 
 fn checkpoint_exists(data: &Path) -> bool {
-    data.join("read").join("checkpoint.json.zst").exists()
+    data.join("read").join("checkpoint.hubs").exists()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -87,7 +87,7 @@ async fn killed_during_a_rebuild_or_a_catch_up_the_read_models_equal_a_fresh_reb
 
     // 3. No checkpoint at all: a server folding every hub from the start is killed, then
     //    started again until ready; what it served and saved equals a fresh rebuild.
-    std::fs::remove_file(data_path.join("read").join("checkpoint.json.zst"))?;
+    std::fs::remove_file(data_path.join("read").join("checkpoint.hubs"))?;
     for ms in [50u64, 300] {
         kill_after(spawn_serve(&data_path, &[])?, Duration::from_millis(ms)).await?;
         rebuild_agrees(data).await?;

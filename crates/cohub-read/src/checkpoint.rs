@@ -2,15 +2,22 @@
 //! position, written atomically (temporary file, fsync, rename, fsync of the directory), and
 //! loaded on start only if the log still has that event with that hash.
 //!
-//! The file is JSON compressed with zstd ([`CHECKPOINT_FILE`]); a plain JSON checkpoint left
-//! by an older build ([`PLAIN_CHECKPOINT_FILE`]) is still read, and removed once a compressed
-//! one is written.
+//! The file ([`CHECKPOINT_FILE`]) holds one zstd frame of JSON per hub, each the model of that
+//! hub alone ([`ReadModel::hub_alone`]), after a header frame; every frame is preceded by its
+//! length. Hubs are written and read as many at once as there are cores, each parsed from
+//! memory (much faster than parsing through a reader), and joined back into the whole model
+//! ([`ReadModel::join_hubs`]); no more than one hub's JSON is held at a time per core. A
+//! checkpoint an older build left, the whole model as one compressed JSON document
+//! ([`COMPRESSED_JSON_FILE`]) or as plain JSON ([`PLAIN_CHECKPOINT_FILE`]), is still read, and
+//! removed once a checkpoint of this build is written.
 
 use std::fs::{self, File};
-use std::io::{BufReader, BufWriter, Write};
+use std::io::{BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use chrono::{DateTime, Utc};
+use cohub_domain::HubId;
 use cohub_store::EventStore;
 use serde::{Deserialize, Serialize};
 
@@ -18,14 +25,25 @@ use crate::error::ReadError;
 use crate::model::ReadModel;
 
 /// The checkpoint's file name inside its directory.
-pub const CHECKPOINT_FILE: &str = "checkpoint.json.zst";
+pub const CHECKPOINT_FILE: &str = "checkpoint.hubs";
 
-/// The uncompressed checkpoint older builds wrote; read when no compressed one exists.
+/// The whole model as one zstd-compressed JSON document, as builds before per-hub frames
+/// wrote it; read when no [`CHECKPOINT_FILE`] exists.
+pub const COMPRESSED_JSON_FILE: &str = "checkpoint.json.zst";
+
+/// The uncompressed checkpoint still older builds wrote; read when neither of the others
+/// exists.
 pub const PLAIN_CHECKPOINT_FILE: &str = "checkpoint.json";
+
+/// The first bytes of a [`CHECKPOINT_FILE`].
+const MAGIC: &[u8; 8] = b"cohubck\x01";
 
 /// The zstd level of the checkpoint: JSON shrinks about tenfold at it, faster than it is
 /// serialised.
 const COMPRESSION_LEVEL: i32 = 3;
+
+/// The most a frame of a checkpoint may say it holds: more is damage.
+const MAX_FRAME: u64 = 1 << 36;
 
 /// The format version this build writes and reads. Raised whenever the fold itself changes
 /// (2: a revision answers only what it names; deliberation runs from an idea's latest version;
@@ -48,6 +66,17 @@ pub struct Checkpoint {
     pub model: ReadModel,
 }
 
+/// The first frame of a [`CHECKPOINT_FILE`]: a [`Checkpoint`] without its model, and how many
+/// hub frames follow.
+#[derive(Serialize, Deserialize)]
+struct Header {
+    format: u32,
+    position: u64,
+    hash: Option<String>,
+    written_at: DateTime<Utc>,
+    hubs: usize,
+}
+
 /// How a projection started.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StartReport {
@@ -61,37 +90,100 @@ fn io(what: &str, path: &Path, e: impl std::fmt::Display) -> ReadError {
     ReadError::Checkpoint(format!("{what} {}: {e}", path.display()))
 }
 
+/// How many threads write or read a checkpoint's hubs.
+fn workers(hubs: usize) -> usize {
+    std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .min(hubs)
+        .max(1)
+}
+
+/// Runs `job(i)` for every `i` in `0..n` on [`workers`] threads, each taking the next index
+/// left, and returns the results in index order (the first error, if any).
+fn each_hub<T: Send, E: Send>(
+    n: usize,
+    job: impl Fn(usize) -> Result<T, E> + Sync,
+) -> Result<Vec<T>, E> {
+    let next = AtomicUsize::new(0);
+    let mut done: Vec<(usize, T)> = std::thread::scope(|s| {
+        let tasks: Vec<_> = (0..workers(n))
+            .map(|_| {
+                s.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        if i >= n {
+                            return Ok(mine);
+                        }
+                        mine.push((i, job(i)?));
+                    }
+                })
+            })
+            .collect();
+        tasks
+            .into_iter()
+            .map(|t| t.join().expect("a checkpoint worker panicked"))
+            .collect::<Result<Vec<Vec<(usize, T)>>, E>>()
+    })?
+    .into_iter()
+    .flatten()
+    .collect();
+    done.sort_by_key(|(i, _)| *i);
+    Ok(done.into_iter().map(|(_, t)| t).collect())
+}
+
+/// `value` as JSON in one zstd frame, with a checksum of its content, so that damage is found
+/// rather than read as another model.
+fn frame<T: Serialize>(value: &T) -> std::io::Result<Vec<u8>> {
+    let mut encoder = zstd::stream::write::Encoder::new(Vec::new(), COMPRESSION_LEVEL)?;
+    encoder.include_checksum(true)?;
+    let mut out = BufWriter::with_capacity(1 << 16, encoder);
+    serde_json::to_writer(&mut out, value)?;
+    out.into_inner().map_err(|e| e.into_error())?.finish()
+}
+
 /// Writes `model` as the checkpoint in `dir` (created if missing), atomically and durably.
 /// Blocking: call it from a blocking thread in async code.
 pub fn write(dir: &Path, model: &ReadModel) -> Result<PathBuf, ReadError> {
     fs::create_dir_all(dir).map_err(|e| io("cannot create", dir, e))?;
     let target = dir.join(CHECKPOINT_FILE);
     let tmp = dir.join(format!(".{CHECKPOINT_FILE}.{}.tmp", uuid::Uuid::now_v7()));
-    let checkpoint = CheckpointRef {
+    let hubs: Vec<HubId> = model.hubs.keys().copied().collect();
+    let header = Header {
         format: CHECKPOINT_FORMAT,
         position: model.position(),
-        hash: model.last_hash(),
+        hash: model.last_hash().map(str::to_string),
         written_at: Utc::now(),
-        model,
+        hubs: hubs.len(),
     };
     let result = (|| {
+        let frames = each_hub(hubs.len(), |i| {
+            let alone = model
+                .hub_alone(hubs[i])
+                .expect("every listed hub is in the model");
+            frame(&alone).map_err(|e| io("cannot compress", &tmp, e))
+        })?;
         let file = File::create(&tmp).map_err(|e| io("cannot create", &tmp, e))?;
-        let encoder = zstd::stream::write::Encoder::new(BufWriter::new(file), COMPRESSION_LEVEL)
-            .map_err(|e| io("cannot compress", &tmp, e))?;
-        let mut out = BufWriter::new(encoder);
-        serde_json::to_writer(&mut out, &checkpoint).map_err(|e| io("cannot write", &tmp, e))?;
-        let encoder = out.into_inner().map_err(|e| io("cannot write", &tmp, e))?;
-        let mut file = encoder.finish().map_err(|e| io("cannot write", &tmp, e))?;
-        file.flush().map_err(|e| io("cannot write", &tmp, e))?;
-        let file = file.into_inner().map_err(|e| io("cannot write", &tmp, e))?;
+        let mut out = BufWriter::with_capacity(1 << 20, file);
+        let header = frame(&header).map_err(|e| io("cannot compress", &tmp, e))?;
+        out.write_all(MAGIC)
+            .map_err(|e| io("cannot write", &tmp, e))?;
+        for f in std::iter::once(&header).chain(&frames) {
+            out.write_all(&(f.len() as u64).to_le_bytes())
+                .and_then(|()| out.write_all(f))
+                .map_err(|e| io("cannot write", &tmp, e))?;
+        }
+        let file = out.into_inner().map_err(|e| io("cannot write", &tmp, e))?;
         file.sync_all().map_err(|e| io("cannot sync", &tmp, e))?;
         fs::rename(&tmp, &target).map_err(|e| io("cannot rename", &tmp, e))?;
-        let plain = dir.join(PLAIN_CHECKPOINT_FILE);
-        match fs::remove_file(&plain) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                return Err(io("cannot remove", &plain, e))
+        for older in [COMPRESSED_JSON_FILE, PLAIN_CHECKPOINT_FILE] {
+            let older = dir.join(older);
+            match fs::remove_file(&older) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(io("cannot remove", &older, e))
+                }
+                _ => {}
             }
-            _ => {}
         }
         File::open(dir)
             .and_then(|d| d.sync_all())
@@ -103,43 +195,98 @@ pub fn write(dir: &Path, model: &ReadModel) -> Result<PathBuf, ReadError> {
     result.map(|()| target)
 }
 
-/// Serialises like [`Checkpoint`] without cloning the model.
-#[derive(Serialize)]
-struct CheckpointRef<'a> {
-    format: u32,
-    position: u64,
-    hash: Option<&'a str>,
-    written_at: DateTime<Utc>,
-    model: &'a ReadModel,
-}
-
-/// Opens `path`, or `None` if it does not exist.
-fn open(path: &Path) -> Result<Option<File>, ReadError> {
-    match File::open(path) {
-        Ok(f) => Ok(Some(f)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(io("cannot open", path, e)),
-    }
-}
-
-/// Reads the checkpoint in `dir` (the compressed one, else a plain one an older build left),
-/// if there is one. Blocking.
-pub fn read(dir: &Path) -> Result<Option<Checkpoint>, ReadError> {
-    let compressed = dir.join(CHECKPOINT_FILE);
-    let plain = dir.join(PLAIN_CHECKPOINT_FILE);
-    let (path, checkpoint): (&Path, Result<Checkpoint, _>) = if let Some(file) = open(&compressed)?
-    {
-        let decoder = zstd::stream::read::Decoder::new(file)
-            .map_err(|e| io("cannot decompress", &compressed, e))?;
-        (
-            &compressed,
-            serde_json::from_reader(BufReader::new(decoder)),
-        )
-    } else if let Some(file) = open(&plain)? {
-        (&plain, serde_json::from_reader(BufReader::new(file)))
-    } else {
-        return Ok(None);
+/// The whole of `path`, or `None` if it does not exist.
+fn read_whole(path: &Path) -> Result<Option<Vec<u8>>, ReadError> {
+    let mut file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(io("cannot open", path, e)),
     };
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes)
+        .map_err(|e| io("cannot read", path, e))?;
+    Ok(Some(bytes))
+}
+
+/// The length-prefixed frames of a [`CHECKPOINT_FILE`], after its magic.
+fn frames(bytes: &[u8]) -> Result<Vec<&[u8]>, String> {
+    let mut rest = bytes
+        .strip_prefix(MAGIC.as_slice())
+        .ok_or("it does not start as a checkpoint does")?;
+    let mut out = Vec::new();
+    while !rest.is_empty() {
+        let (len, after) = rest
+            .split_first_chunk::<8>()
+            .ok_or("it ends inside a frame's length")?;
+        let len = u64::from_le_bytes(*len);
+        if len > MAX_FRAME || len > after.len() as u64 {
+            return Err(format!("it is cut short (a frame of {len} bytes)"));
+        }
+        let (f, after) = after.split_at(len as usize);
+        out.push(f);
+        rest = after;
+    }
+    Ok(out)
+}
+
+/// A frame's JSON, parsed from memory.
+fn unframe<T: serde::de::DeserializeOwned>(f: &[u8]) -> Result<T, String> {
+    let json =
+        zstd::stream::decode_all(f).map_err(|e| format!("a frame does not decompress: {e}"))?;
+    serde_json::from_slice(&json).map_err(|e| e.to_string())
+}
+
+/// Reads a [`CHECKPOINT_FILE`]'s bytes into the whole model.
+fn from_hub_frames(bytes: &[u8]) -> Result<Checkpoint, String> {
+    let frames = frames(bytes)?;
+    let (first, hubs) = frames.split_first().ok_or("it has no header")?;
+    let header: Header = unframe(first)?;
+    if header.hubs != hubs.len() {
+        return Err(format!(
+            "its header names {} hubs but it holds {}",
+            header.hubs,
+            hubs.len()
+        ));
+    }
+    if header.format != CHECKPOINT_FORMAT {
+        return Ok(Checkpoint {
+            format: header.format,
+            position: header.position,
+            hash: header.hash,
+            written_at: header.written_at,
+            model: ReadModel::new(),
+        });
+    }
+    let parts = each_hub(hubs.len(), |i| unframe::<ReadModel>(hubs[i]))?;
+    let model = ReadModel::join_hubs(parts, header.position, header.hash.clone());
+    Ok(Checkpoint {
+        format: header.format,
+        position: header.position,
+        hash: header.hash,
+        written_at: header.written_at,
+        model,
+    })
+}
+
+/// Reads the checkpoint in `dir` (this build's, else one an older build left), if there is
+/// one. Blocking.
+pub fn read(dir: &Path) -> Result<Option<Checkpoint>, ReadError> {
+    let hubs = dir.join(CHECKPOINT_FILE);
+    let compressed = dir.join(COMPRESSED_JSON_FILE);
+    let plain = dir.join(PLAIN_CHECKPOINT_FILE);
+    let (path, checkpoint): (&Path, Result<Checkpoint, String>) =
+        if let Some(bytes) = read_whole(&hubs)? {
+            (&hubs, from_hub_frames(&bytes))
+        } else if let Some(bytes) = read_whole(&compressed)? {
+            (&compressed, unframe(&bytes))
+        } else if let Some(bytes) = read_whole(&plain)? {
+            (
+                &plain,
+                serde_json::from_slice(&bytes).map_err(|e| e.to_string()),
+            )
+        } else {
+            return Ok(None);
+        };
     let checkpoint = checkpoint.map_err(|e| io("cannot read", path, e))?;
     if checkpoint.format != CHECKPOINT_FORMAT {
         return Err(ReadError::Checkpoint(format!(

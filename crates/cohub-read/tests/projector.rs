@@ -9,7 +9,9 @@ use std::time::Duration;
 use cohub_command::{CommandService, Submission};
 use cohub_domain::example::*;
 use cohub_domain::problem::ProblemCommand;
-use cohub_read::checkpoint::{CHECKPOINT_FILE, PLAIN_CHECKPOINT_FILE};
+use cohub_read::checkpoint::{
+    Checkpoint, CHECKPOINT_FILE, CHECKPOINT_FORMAT, COMPRESSED_JSON_FILE, PLAIN_CHECKPOINT_FILE,
+};
 use cohub_read::{rebuild, Projector, ProjectorConfig, ReadError};
 use cohub_store::sled_store::SledStore;
 use cohub_store::EventStore;
@@ -167,45 +169,74 @@ async fn checkpoints_are_written_every_n_events() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_plain_checkpoint_from_an_older_build_is_loaded_then_replaced_by_a_compressed_one() {
+async fn checkpoints_older_builds_left_are_loaded_then_replaced_by_per_hub_frames() {
     let dir = tempfile::tempdir().unwrap();
     let (store, _) = common::played(dir.path()).await;
     let head = store.head_position().await.unwrap();
     let read = dir.path().join("read");
-    // What an older build left: the checkpoint as plain JSON.
     let model = rebuild(&store).await.unwrap();
-    let compressed = cohub_read::checkpoint::write(&read, &model).unwrap();
-    assert_eq!(compressed, read.join(CHECKPOINT_FILE));
-    let plain = read.join(PLAIN_CHECKPOINT_FILE);
-    let decoded = zstd::stream::decode_all(std::fs::File::open(&compressed).unwrap()).unwrap();
-    assert!(
-        decoded.len() > 2 * std::fs::metadata(&compressed).unwrap().len() as usize,
-        "the checkpoint is compressed"
+    let written = cohub_read::checkpoint::write(&read, &model).unwrap();
+    assert_eq!(written, read.join(CHECKPOINT_FILE));
+    assert_eq!(
+        cohub_read::checkpoint::read(&read).unwrap().unwrap().model,
+        model,
+        "per-hub frames join back into the whole model"
     );
+    // What older builds left: the whole model as one JSON document, compressed or plain.
     // Older builds also held each hub's feed in the model; this one reads feeds from the log
     // and ignores the field, so such a checkpoint still loads.
-    let mut older: serde_json::Value = serde_json::from_slice(&decoded).unwrap();
+    let mut older = serde_json::to_value(Checkpoint {
+        format: CHECKPOINT_FORMAT,
+        position: model.position(),
+        hash: model.last_hash().map(str::to_string),
+        written_at: chrono::Utc::now(),
+        model: model.clone(),
+    })
+    .unwrap();
     older["model"]["activity"] = serde_json::json!({ HUB.to_string(): { "chunks": [[]] } });
-    std::fs::write(&plain, serde_json::to_vec(&older).unwrap()).unwrap();
-    std::fs::remove_file(&compressed).unwrap();
+    let older = serde_json::to_vec(&older).unwrap();
+    for (file, bytes) in [
+        (
+            COMPRESSED_JSON_FILE,
+            zstd::stream::encode_all(&older[..], 3).unwrap(),
+        ),
+        (PLAIN_CHECKPOINT_FILE, older.clone()),
+    ] {
+        std::fs::remove_file(read.join(CHECKPOINT_FILE)).unwrap();
+        std::fs::write(read.join(file), bytes).unwrap();
+        let projector = Projector::start(Arc::new(store.clone()), config(dir.path()))
+            .await
+            .unwrap();
+        assert_eq!(
+            projector.start_report().loaded_checkpoint,
+            Some(head),
+            "{file}"
+        );
+        assert_eq!(*projector.current(), model, "{file}");
+        projector.checkpoint().await.unwrap().unwrap();
+        assert!(read.join(CHECKPOINT_FILE).exists(), "{file}: written anew");
+        assert!(!read.join(file).exists(), "{file}: gone once replaced");
+        projector.shutdown().await;
+    }
 
-    let projector = Projector::start(Arc::new(store.clone()), config(dir.path()))
-        .await
-        .unwrap();
-    assert_eq!(projector.start_report().loaded_checkpoint, Some(head));
-    assert_eq!(*projector.current(), model);
-    projector.checkpoint().await.unwrap().unwrap();
-    assert!(read.join(CHECKPOINT_FILE).exists(), "written compressed");
-    assert!(!plain.exists(), "the plain one is gone once replaced");
-    projector.shutdown().await;
-
-    // A damaged compressed checkpoint is discarded in words and the model rebuilt.
-    std::fs::write(read.join(CHECKPOINT_FILE), b"not zstd at all").unwrap();
-    let projector = Projector::start(Arc::new(store.clone()), config(dir.path()))
-        .await
-        .unwrap();
-    let reason = discarded(&projector);
-    assert!(reason.contains(CHECKPOINT_FILE), "{reason}");
-    assert_eq!(*projector.wait_for(head, WAIT).await.unwrap(), model);
-    projector.shutdown().await;
+    // Damaged checkpoints are discarded in words and the model rebuilt: a file that is not
+    // one, one cut short, and one whose hub frame does not decompress.
+    let good = std::fs::read(read.join(CHECKPOINT_FILE)).unwrap();
+    let mut flipped = good.clone();
+    let last = flipped.len() - 2;
+    flipped[last] ^= 0xFF;
+    for damaged in [
+        b"not a checkpoint at all".to_vec(),
+        good[..good.len() - 5].to_vec(),
+        flipped,
+    ] {
+        std::fs::write(read.join(CHECKPOINT_FILE), damaged).unwrap();
+        let projector = Projector::start(Arc::new(store.clone()), config(dir.path()))
+            .await
+            .unwrap();
+        let reason = discarded(&projector);
+        assert!(reason.contains(CHECKPOINT_FILE), "{reason}");
+        assert_eq!(*projector.wait_for(head, WAIT).await.unwrap(), model);
+        projector.shutdown().await;
+    }
 }
