@@ -113,7 +113,7 @@ impl<P: Serialize> SortedEnvelope<'_, P> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::chain::canonical_json;
     use serde_json::json;
@@ -129,7 +129,9 @@ mod tests {
         out
     }
 
-    fn envelope(payload: Value, fingerprint: Option<&str>, optional: bool) -> Envelope {
+    /// An envelope whose strings need escaping, with or without its optional fields (shared by
+    /// the tests of [`crate::sealed`]).
+    pub(crate) fn envelope(payload: Value, fingerprint: Option<&str>, optional: bool) -> Envelope {
         Envelope {
             event_id: Uuid::now_v7(),
             hub_id: Uuid::now_v7(),

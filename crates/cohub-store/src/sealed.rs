@@ -288,34 +288,12 @@ fn number(b: &[u8], i: &mut usize) -> bool {
 mod tests {
     use super::*;
     use crate::chain::{compute_hash, seal};
-    use crate::envelope::{ActorRef, Envelope};
+    use crate::envelope::Envelope;
     use serde_json::{json, Value};
 
+    /// The canonical tests' envelope, sealed onto a previous hash.
     fn envelope(payload: Value, optional: bool) -> Envelope {
-        let mut e = Envelope {
-            event_id: Uuid::now_v7(),
-            hub_id: Uuid::now_v7(),
-            stream_id: "idea-\"quoted\" \\ ü".into(),
-            stream_version: 7,
-            hub_seq: 3,
-            position: 42,
-            recorded_at: "2026-12-03T10:11:12.123456Z".parse().unwrap(),
-            actor: ActorRef {
-                member_id: Uuid::now_v7(),
-                organisation_id: optional.then(Uuid::now_v7),
-                stakeholder_kind: optional.then(|| "community_organisation".into()),
-                role: "member\n\u{1}".into(),
-            },
-            correlation_id: Uuid::now_v7(),
-            causation_id: optional.then(Uuid::now_v7),
-            idempotency_key: optional.then(|| "k\t1".into()),
-            client_fingerprint: optional.then(|| "fp".into()),
-            event_type: "IdeaProposed".into(),
-            schema_version: 3,
-            payload,
-            prev_hash: String::new(),
-            hash: String::new(),
-        };
+        let mut e = crate::canonical::tests::envelope(payload, optional.then_some("fp"), optional);
         seal(&mut e, &"ab".repeat(32));
         e
     }
