@@ -12,7 +12,8 @@
 //! - the chain verifies and the read models equal a rebuild from the log.
 //!
 //! Also: copies of one keyed mutation sent at once all get the same receipt, and the log holds
-//! it once.
+//! it once; and 64 clients giving feedback on one idea at the same moment are all carried out,
+//! none told of a conflict.
 
 use anyhow::{ensure, Context, Result};
 use cohub_e2e::{cohub_output, demo_token, export_log, Server};
@@ -452,5 +453,108 @@ async fn copies_of_one_keyed_mutation_sent_at_once_append_once() -> Result<()> {
             "{key}: receipt vs log"
         );
     }
+    Ok(())
+}
+
+/// 64 clients (six members) give feedback on one idea at the same moment, twice over: every
+/// request is carried out (no CONFLICT reaches a client: commands on one stream take turns
+/// inside the server), the log holds each exactly once at contiguous stream versions, the
+/// served idea lists them all, and the read models equal a rebuild.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sixty_four_clients_on_one_idea_are_all_carried_out() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    // No rate limit, so that the 64 really arrive at once.
+    let server = Server::start_with(dir.path(), &["--demo", "--no-rate-limit"]).await?;
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(60))
+        .build()?;
+    let mut members = Vec::new();
+    for who in [
+        "nurse",
+        "firm_lead",
+        "housing_lead",
+        "mosque_lead",
+        "icb_commissioner",
+        "facilitator",
+    ] {
+        members.push(Arc::new(Client {
+            http: http.clone(),
+            url: server.url("/graphql"),
+            token: demo_token(dir.path(), who).await?,
+        }));
+    }
+    let mut sent = BTreeSet::new();
+    for round in 0..2 {
+        let clients: Vec<_> = (0..64)
+            .map(|n| {
+                let client = members[n % members.len()].clone();
+                let feedback = Uuid::now_v7();
+                tokio::spawn(async move {
+                    let v = client
+                        .gql(
+                            &format!("mutation($input: GiveFeedbackInput!) {{ giveFeedback(input: $input) {{ {RECEIPT} }} }}"),
+                            json!({ "input": { "ideaId": IDEA, "feedbackId": feedback, "text": { "text": format!("Round {round}, client {n}.") } } }),
+                        )
+                        .await?;
+                    anyhow::Ok((feedback, v))
+                })
+            })
+            .collect();
+        for c in clients {
+            let (feedback, v) = c.await??;
+            ensure!(
+                error_code(&v).is_none(),
+                "feedback {feedback} was not carried out: {v}"
+            );
+            ensure!(v["data"]["giveFeedback"]["receipt"]["replayed"] == false);
+            sent.insert(feedback.to_string());
+        }
+    }
+    let served = members[0]
+        .gql(
+            "query($i: UUID!) { idea(id: $i) { feedback { id } } }",
+            json!({ "i": IDEA }),
+        )
+        .await?;
+    let listed: BTreeSet<String> = served["data"]["idea"]["feedback"]
+        .as_array()
+        .with_context(|| format!("no feedback list in {served}"))?
+        .iter()
+        .filter_map(|f| f["id"].as_str().map(str::to_string))
+        .collect();
+    ensure!(
+        sent.is_subset(&listed),
+        "the served idea misses {} of the feedback",
+        sent.difference(&listed).count()
+    );
+    server.stop().await?;
+
+    let log = export_log(dir.path()).await?;
+    let landed: Vec<String> = log
+        .iter()
+        .filter(|e| e["event_type"] == "FeedbackGiven")
+        .filter_map(|e| e["payload"]["feedback_id"].as_str().map(str::to_string))
+        .filter(|id| sent.contains(id))
+        .collect();
+    ensure!(landed.len() == 128, "{} of 128 in the log", landed.len());
+    ensure!(
+        landed.iter().collect::<BTreeSet<_>>().len() == 128,
+        "a feedback appears twice"
+    );
+    let stream = format!("idea-{IDEA}");
+    let versions: Vec<u64> = log
+        .iter()
+        .filter(|e| e["stream_id"] == stream.as_str())
+        .filter_map(|e| e["stream_version"].as_u64())
+        .collect();
+    ensure!(
+        versions == (1..=versions.len() as u64).collect::<Vec<_>>(),
+        "the idea's stream versions are not 1, 2, 3, ...: {versions:?}"
+    );
+    let d = dir.path().to_str().context("path")?;
+    let (s, out, err) = cohub_output(&["verify", "--data", d]).await?;
+    ensure!(s.success(), "verify: {out}{err}");
+    let (s, out, err) = cohub_output(&["rebuild", "--data", d, "--check"]).await?;
+    ensure!(s.success(), "rebuild --check: {out}{err}");
     Ok(())
 }

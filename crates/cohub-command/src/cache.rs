@@ -57,17 +57,26 @@ impl StreamCache {
             version = envelope.stream_version;
         }
         if self.capacity > 0 && version > 0 && (cached.is_none() || !tail.is_empty()) {
-            let mut entries = self.lock();
-            if entries.len() >= self.capacity && !entries.contains_key(stream_id) {
-                entries.clear();
-            }
-            // Never replace a state folded further by a concurrent command.
-            let newer = entries.get(stream_id).is_some_and(|f| f.0 >= version);
-            if !newer {
-                entries.insert(stream_id.to_string(), Arc::new((version, world.clone())));
-            }
+            // Never replaces a state folded further by a concurrent command.
+            self.remember(stream_id, version, world.clone());
         }
         Ok((version, world))
+    }
+
+    /// Keeps `world` as the stream's state at `version` (known because an append that made it
+    /// has just landed), unless a state folded further is kept already.
+    pub(crate) fn remember(&self, stream_id: &str, version: u64, world: World) {
+        if self.capacity == 0 {
+            return;
+        }
+        let mut entries = self.lock();
+        if entries.len() >= self.capacity && !entries.contains_key(stream_id) {
+            entries.clear();
+        }
+        let newer = entries.get(stream_id).is_some_and(|f| f.0 >= version);
+        if !newer {
+            entries.insert(stream_id.to_string(), Arc::new((version, world)));
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Folded>> {

@@ -36,11 +36,16 @@ async fn fold_stream(
     world: &mut World,
 ) -> Result<u64, CommandError> {
     let (version, folded) = cache.fold(store, stream_id).await?;
+    merge(world, folded);
+    Ok(version)
+}
+
+/// Adds one stream's folded state to `world`.
+fn merge(world: &mut World, folded: World) {
     world.hubs.extend(folded.hubs);
     world.problems.extend(folded.problems);
     world.ideas.extend(folded.ideas);
     world.distributions.extend(folded.distributions);
-    Ok(version)
 }
 
 /// Loads the target stream, the problem or idea it refers to, and the hub.
@@ -49,8 +54,24 @@ pub async fn load(
     cache: &StreamCache,
     command: &DomainCommand,
 ) -> Result<Loaded, CommandError> {
+    Ok(load_over(store, cache, command, None).await?.0)
+}
+
+/// As [`load`], with the target stream's state given (`(version, state)`: the state it will
+/// have once the appends placed on it land) instead of read; also answers the target stream's
+/// own state, on which the command's events build the next one.
+pub(crate) async fn load_over(
+    store: &dyn EventStore,
+    cache: &StreamCache,
+    command: &DomainCommand,
+    target: Option<(u64, World)>,
+) -> Result<(Loaded, World), CommandError> {
+    let (target_version, target) = match target {
+        Some(given) => given,
+        None => cache.fold(store, &command.stream_id()).await?,
+    };
     let mut world = World::new();
-    let target_version = fold_stream(store, cache, &command.stream_id(), &mut world).await?;
+    merge(&mut world, target.clone());
     // The referenced aggregate: named by a creating command, otherwise found through the target.
     let referenced = match command {
         DomainCommand::Idea(IdeaCommand::ProposeIdea { problem_id, .. }) => {
@@ -78,9 +99,12 @@ pub async fn load(
             fold_stream(store, cache, &hub.stream_id(), &mut world).await?;
         }
     }
-    Ok(Loaded {
-        world,
-        hub_id,
-        target_version,
-    })
+    Ok((
+        Loaded {
+            world,
+            hub_id,
+            target_version,
+        },
+        target,
+    ))
 }

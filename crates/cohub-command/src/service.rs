@@ -1,5 +1,12 @@
 //! Executing one command: idempotency, load, decide, append, retry on a stale version.
 //!
+//! Commands on one stream take turns inside this server ([`crate::turns`]): each decides
+//! against the state the appends placed before it will make and places its own append before
+//! the previous ones are durable, so that clients on one hot stream never see a conflict from
+//! each other, and the group commit still gathers them. Only another server's append, or a
+//! placed append that failed, makes the stream move on under a command; it is then decided
+//! again, a few times.
+//!
 //! Idempotency keys are scoped to (hub, actor). A keyed submission carries a fingerprint of
 //! what the client asked for ([`Submission::fingerprint`]); a key already used by the actor is
 //! a replay of the first receipt only if the first request had the same fingerprint, and
@@ -7,7 +14,8 @@
 
 use crate::cache::StreamCache;
 use crate::error::CommandError;
-use crate::load::load;
+use crate::load::{load, load_over};
+use crate::turns::Turns;
 use chrono::{DateTime, Utc};
 use cohub_domain::{actor, DomainCommand, DomainError, DomainEvent, MemberId};
 use cohub_store::idempotency::client_fingerprint;
@@ -87,6 +95,7 @@ pub struct CommandService {
     store: Arc<dyn EventStore>,
     clock: Clock,
     cache: Arc<StreamCache>,
+    turns: Arc<Turns>,
 }
 
 impl std::fmt::Debug for CommandService {
@@ -107,6 +116,7 @@ impl CommandService {
             store,
             clock,
             cache: Arc::new(StreamCache::default()),
+            turns: Arc::new(Turns::default()),
         }
     }
 
@@ -137,10 +147,37 @@ impl CommandService {
                 .clone()
                 .unwrap_or_else(|| command_fingerprint(submission.actor, &submission.command))
         });
+        let stream_id = submission.command.stream_id();
+        let in_flight_key = submission
+            .idempotency_key
+            .clone()
+            .map(|key| (submission.actor, key));
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let loaded = load(self.store.as_ref(), &self.cache, &submission.command).await?;
+            let slot = Turns::slot(&self.turns, &stream_id);
+            // A copy of a keyed request whose first is placed but unanswered waits for that
+            // answer, so that it is answered from the first's receipt, not decided on top of it.
+            let turn = loop {
+                if let Some(key) = &in_flight_key {
+                    slot.key_settled(key).await;
+                }
+                let turn = slot.take().await;
+                match &in_flight_key {
+                    Some(key) if slot.key_in_flight(key) => continue,
+                    _ => break turn,
+                }
+            };
+            let pending = slot.overlay().await;
+            let basis = pending.as_ref().map(|p| p.ticket);
+            let pending = pending.map(|p| (p.version, p.world));
+            let (loaded, target) = load_over(
+                self.store.as_ref(),
+                &self.cache,
+                &submission.command,
+                pending,
+            )
+            .await?;
             if let (Some(key), Some(hub)) = (&submission.idempotency_key, loaded.hub_id) {
                 let actor = submission.actor.uuid();
                 if let Some(receipt) = self
@@ -214,7 +251,35 @@ impl CommandService {
                     .collect(),
             };
             let event_ids: Vec<Uuid> = request.events.iter().map(|e| e.event_id).collect();
-            match self.store.append(request).await {
+            // The stream as it will stand once this append lands, for the next turn-holder.
+            let next_version = loaded.target_version + events.len() as u64;
+            let mut next = target;
+            for event in &events {
+                next.apply(event);
+            }
+            let answer = self.store.place(request).await;
+            let placement = slot.placed(basis, next_version, next.clone(), in_flight_key.clone());
+            drop(turn);
+            // The answer is settled by a task of its own, so that a caller who gives up (drops
+            // this future) never leaves its overlay behind for the next commands.
+            let (settle, settled) = tokio::sync::oneshot::channel();
+            let cache = self.cache.clone();
+            let mine = event_ids.clone();
+            tokio::spawn(async move {
+                let result = answer.await;
+                let landed = result.as_ref().is_ok_and(|r| r.event_ids == mine);
+                if landed {
+                    cache.remember(slot.stream_id(), next_version, next);
+                }
+                slot.answered(placement, landed);
+                let _ = settle.send(result);
+            });
+            let result = settled.await.unwrap_or_else(|_| {
+                Err(StoreError::OutcomeUnknown(
+                    "the task waiting for the append's answer stopped".into(),
+                ))
+            });
+            match result {
                 // An equal request with the same key got there first (it passed the check above
                 // at the same time): the store answered with its receipt.
                 Ok(receipt) if receipt.event_ids != event_ids => {

@@ -621,3 +621,192 @@ async fn concurrent_retries_with_one_key_append_once_and_share_the_receipt() {
     }
     assert_log_sound(&store).await;
 }
+
+/// The members who give feedback in the hot-stream tests, in turn.
+const GIVERS: [MemberId; 6] = [NURSE, GP, FIRM_LEAD, HOUSING_LEAD, MOSQUE_LEAD, CHAMPION_2];
+
+/// Gives `n` pieces of feedback on the idea at once (the n-th from `GIVERS[n % 6]`), each as
+/// its own task; answers in the order sent.
+async fn feedback_at_once(
+    service: &CommandService,
+    from: u64,
+    n: u64,
+) -> Vec<(FeedbackId, Result<Outcome, CommandError>)> {
+    let tasks: Vec<_> = (from..from + n)
+        .map(|i| {
+            let service = service.clone();
+            let (id, command) = feedback(i);
+            let actor = GIVERS[(i % GIVERS.len() as u64) as usize];
+            tokio::spawn(
+                async move { (id, service.execute(Submission::new(actor, command)).await) },
+            )
+        })
+        .collect();
+    let mut answers = Vec::new();
+    for t in tasks {
+        answers.push(t.await.unwrap());
+    }
+    answers
+}
+
+/// The feedback ids the log holds on the idea, in log order.
+fn feedback_in_log(envelopes: &[Envelope]) -> Vec<FeedbackId> {
+    envelopes
+        .iter()
+        .filter_map(|e| match decode(e).unwrap() {
+            DomainEvent::Idea(IdeaEvent::FeedbackGiven(f)) => Some(f.feedback_id),
+            _ => None,
+        })
+        .collect()
+}
+
+/// 64 members give feedback on one idea at the same moment, in rounds: every one is carried
+/// out (commands on one stream take turns inside the server, so none conflicts with another),
+/// and the log holds each exactly once, at contiguous stream versions.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_hot_stream_takes_every_command_without_a_conflict() {
+    let (_dir, store, service) = story_until("propose_idea").await;
+    let before = store.stream_version(&IDEA.stream_id()).await.unwrap();
+    let mut acknowledged = BTreeSet::new();
+    for round in 0..4u64 {
+        for (id, answer) in feedback_at_once(&service, round * 64, 64).await {
+            let outcome = answer.unwrap_or_else(|e| panic!("feedback {id} was refused: {e:?}"));
+            assert!(!outcome.replayed);
+            assert_eq!(outcome.events.len(), 1);
+            acknowledged.insert(id);
+        }
+    }
+    let envelopes = assert_log_sound(&store).await;
+    let landed = feedback_in_log(&envelopes);
+    assert_eq!(landed.len(), 256, "every acknowledged feedback once");
+    assert_eq!(
+        landed.iter().copied().collect::<BTreeSet<_>>(),
+        acknowledged
+    );
+    assert_eq!(
+        store.stream_version(&IDEA.stream_id()).await.unwrap(),
+        before + 256
+    );
+}
+
+/// A store that fails chosen placed appends (by the order they were placed in) without
+/// writing them, as a failed disk or a refused request would; everything else is the sled
+/// store's.
+struct FailingPlacements {
+    inner: SledStore,
+    placed: AtomicU64,
+    fail: BTreeSet<u64>,
+}
+
+#[async_trait::async_trait]
+impl EventStore for FailingPlacements {
+    async fn append(
+        &self,
+        req: cohub_store::AppendRequest,
+    ) -> cohub_store::StoreResult<cohub_store::Receipt> {
+        self.place(req).await.await
+    }
+    async fn place(&self, req: cohub_store::AppendRequest) -> cohub_store::PlacedAppend {
+        let n = self.placed.fetch_add(1, Ordering::SeqCst);
+        if self.fail.contains(&n) {
+            return Box::pin(std::future::ready(Err(StoreError::Backend(format!(
+                "placed append {n} failed on purpose"
+            )))));
+        }
+        self.inner.place(req).await
+    }
+    async fn idempotent_receipt(
+        &self,
+        hub_id: uuid::Uuid,
+        actor: uuid::Uuid,
+        key: &str,
+    ) -> cohub_store::StoreResult<Option<cohub_store::Receipt>> {
+        self.inner.idempotent_receipt(hub_id, actor, key).await
+    }
+    async fn import(
+        &self,
+        envelopes: Vec<Envelope>,
+    ) -> cohub_store::StoreResult<cohub_store::ImportReport> {
+        self.inner.import(envelopes).await
+    }
+    async fn stream_version(&self, stream_id: &str) -> cohub_store::StoreResult<u64> {
+        self.inner.stream_version(stream_id).await
+    }
+    async fn read_stream(
+        &self,
+        stream_id: &str,
+        after: u64,
+    ) -> cohub_store::StoreResult<Vec<Envelope>> {
+        self.inner.read_stream(stream_id, after).await
+    }
+    async fn read_hub(
+        &self,
+        hub_id: uuid::Uuid,
+        after_seq: u64,
+        limit: usize,
+    ) -> cohub_store::StoreResult<Vec<Envelope>> {
+        self.inner.read_hub(hub_id, after_seq, limit).await
+    }
+    async fn read_all(&self, after: u64, limit: usize) -> cohub_store::StoreResult<Vec<Envelope>> {
+        self.inner.read_all(after, limit).await
+    }
+    async fn head_position(&self) -> cohub_store::StoreResult<u64> {
+        self.inner.head_position().await
+    }
+    async fn hubs(&self) -> cohub_store::StoreResult<Vec<uuid::Uuid>> {
+        self.inner.hubs().await
+    }
+    async fn chain_head(
+        &self,
+        hub_id: uuid::Uuid,
+    ) -> cohub_store::StoreResult<cohub_store::ChainHead> {
+        self.inner.chain_head(hub_id).await
+    }
+    async fn verify_hub(&self, hub_id: uuid::Uuid) -> cohub_store::StoreResult<Verification> {
+        self.inner.verify_hub(hub_id).await
+    }
+    fn subscribe(&self, after: u64) -> cohub_store::EnvelopeStream {
+        self.inner.subscribe(after)
+    }
+}
+
+/// Placed appends that fail in the middle of a burst on one stream: the commands placed after
+/// them (which counted on their versions) are decided again and carried out, the failed ones
+/// are told of the failure, nobody is told of a conflict, and the log holds exactly the
+/// acknowledged feedback.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_failed_placement_in_a_burst_fails_only_its_own_command() {
+    let (_dir, store, _) = story_until("propose_idea").await;
+    let failing = Arc::new(FailingPlacements {
+        inner: store.clone(),
+        placed: AtomicU64::new(0),
+        fail: [5, 17, 18, 40].into_iter().collect(),
+    });
+    let service = CommandService::new(failing.clone());
+    let answers = feedback_at_once(&service, 5000, 64).await;
+    let mut acknowledged = BTreeSet::new();
+    let mut failed = 0;
+    for (id, answer) in answers {
+        match answer {
+            Ok(outcome) => {
+                assert!(!outcome.replayed);
+                acknowledged.insert(id);
+            }
+            Err(CommandError::Store(StoreError::Backend(why))) => {
+                assert!(why.contains("on purpose"), "{why}");
+                failed += 1;
+            }
+            Err(e) => panic!("feedback {id}: only the failed placements may fail, got {e:?}"),
+        }
+    }
+    assert_eq!(failed, 4, "each failed placement fails its own command");
+    assert_eq!(acknowledged.len(), 60);
+    let envelopes = assert_log_sound(&store).await;
+    assert_eq!(
+        feedback_in_log(&envelopes)
+            .into_iter()
+            .collect::<BTreeSet<_>>(),
+        acknowledged,
+        "the log holds exactly the acknowledged feedback"
+    );
+}

@@ -41,6 +41,7 @@ macro_rules! for_each_contract_check {
             empty_append_is_invalid,
             rejections_leave_state_unchanged,
             concurrent_appends_one_stream,
+            placed_appends_keep_their_order,
             concurrent_appends_many_streams,
             paging,
             chain_head_matches_receipts,
@@ -666,6 +667,84 @@ pub async fn concurrent_appends_one_stream(store: Store) {
         (1..=ROUNDS).collect::<Vec<_>>(),
         "one event per version"
     );
+}
+
+/// Appends placed one after another on one stream, each expecting the version the one before
+/// will make, all land in that order before any answer is awaited; a placed append that fails
+/// fails the ones placed after it on its stream (they expected its version), and no other.
+pub async fn placed_appends_keep_their_order(store: Store) {
+    let hub = Uuid::now_v7();
+    let stream = new_stream();
+    let mut answers = Vec::new();
+    for i in 0..20u64 {
+        let expected = match i {
+            0 => ExpectedVersion::NoStream,
+            v => ExpectedVersion::Exact(v),
+        };
+        answers.push(
+            store
+                .place(request(hub, &stream, expected, 1, &format!("{i}")))
+                .await,
+        );
+    }
+    for (i, answer) in answers.into_iter().enumerate() {
+        let receipt = answer
+            .await
+            .unwrap_or_else(|e| panic!("placed append {i} should land: {e}"));
+        assert_eq!(
+            receipt.stream_version,
+            i as u64 + 1,
+            "placed append {i}'s version"
+        );
+    }
+
+    // One placed append that cannot land (it expects a version the stream is not at), then
+    // one that counted on it, then one that is right about the stream as it truly stands.
+    let wrong = store
+        .place(request(hub, &stream, ExpectedVersion::Exact(7), 1, "wrong"))
+        .await;
+    let after_wrong = store
+        .place(request(
+            hub,
+            &stream,
+            ExpectedVersion::Exact(21),
+            1,
+            "after-wrong",
+        ))
+        .await;
+    let right = store
+        .place(request(
+            hub,
+            &stream,
+            ExpectedVersion::Exact(20),
+            1,
+            "right",
+        ))
+        .await;
+    expect_conflict(wrong.await, 20, "a placed append expecting an old version");
+    expect_conflict(
+        after_wrong.await,
+        20,
+        "a placed append expecting what a failed one would have made",
+    );
+    assert_eq!(must_receipt(right.await).stream_version, 21);
+    let tags: Vec<String> = store
+        .read_stream(&stream, 0)
+        .await
+        .expect("read_stream")
+        .iter()
+        .map(|e| e.payload["tag"].as_str().unwrap_or_default().to_string())
+        .collect();
+    let mut expected: Vec<String> = (0..20).map(|i| i.to_string()).collect();
+    expected.push("right".into());
+    assert_eq!(
+        tags, expected,
+        "the stream holds the landed appends, in order"
+    );
+}
+
+fn must_receipt(result: Result<Receipt, StoreError>) -> Receipt {
+    result.unwrap_or_else(|e| panic!("the placed append should land: {e}"))
 }
 
 /// Many writers on many streams and hubs: positions gap-free and unique, chains verify.

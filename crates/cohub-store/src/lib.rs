@@ -19,4 +19,4 @@ pub mod contract;
 pub use envelope::*;
 pub use error::{ImportRefusal, ImportRefusalKind, StoreError, StoreResult};
 pub use sled_store::SledStore;
-pub use store::{EnvelopeStream, EventStore};
+pub use store::{EnvelopeStream, EventStore, PlacedAppend};

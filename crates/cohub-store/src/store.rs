@@ -3,11 +3,16 @@
 use crate::envelope::{AppendRequest, ChainHead, Envelope, ImportReport, Receipt, Verification};
 use crate::error::StoreResult;
 use async_trait::async_trait;
+use futures::future::BoxFuture;
 use futures::stream::BoxStream;
 use uuid::Uuid;
 
 /// A live feed of envelopes in global position order.
 pub type EnvelopeStream = BoxStream<'static, StoreResult<Envelope>>;
+
+/// The answer to a placed append ([`EventStore::place`]): exactly what
+/// [`append`](EventStore::append) would have answered, once the events are durable.
+pub type PlacedAppend = BoxFuture<'static, StoreResult<Receipt>>;
 
 /// An append-only, per-hub hash-chained event log.
 ///
@@ -20,12 +25,27 @@ pub type EnvelopeStream = BoxStream<'static, StoreResult<Envelope>>;
 /// - An append either answers with its receipt, or with an error that means nothing was
 ///   written, except `OutcomeUnknown`, which says that this could not be told.
 /// - Positions are gap-free and 1-based, globally and per hub; stream versions are 1-based.
+/// - `place` puts an append in line and hands back its answer to await later: appends one
+///   caller places one after another are checked and written in that order, so a caller may
+///   place the next append on a stream (expecting the version the previous one makes) before
+///   the previous one is durable.
 /// - `subscribe(from)` yields every event with position > `from`, in order, then live events,
 ///   never missing one appended while it catches up.
 #[async_trait]
 pub trait EventStore: Send + Sync + 'static {
     /// Appends events to one stream atomically and durably.
     async fn append(&self, req: AppendRequest) -> StoreResult<Receipt>;
+
+    /// Puts an append in line and returns its answer, to be awaited later. Once this returns,
+    /// an append placed afterwards by the same caller is checked and written after this one
+    /// (so it may expect the stream version this one will make); the answer is exactly what
+    /// [`append`](Self::append) answers, once durable. The default waits for the whole append
+    /// here, which keeps that order trivially; a backend with its own queue of appends answers
+    /// as soon as the append is in the queue.
+    async fn place(&self, req: AppendRequest) -> PlacedAppend {
+        let answer = self.append(req).await;
+        Box::pin(std::future::ready(answer))
+    }
 
     /// The receipt of the first append made in `hub_id` by the member `actor` with idempotency
     /// `key`, if there was one.

@@ -19,7 +19,7 @@ mod writer;
 
 use crate::envelope::{AppendRequest, ChainHead, Envelope, ImportReport, Receipt, Verification};
 use crate::error::{StoreError, StoreResult};
-use crate::store::{EnvelopeStream, EventStore};
+use crate::store::{EnvelopeStream, EventStore, PlacedAppend};
 use async_trait::async_trait;
 use keys::{backend, read_head, read_u64, Trees};
 use reader::{Committed, Reader};
@@ -167,14 +167,27 @@ impl SledStore {
 #[async_trait]
 impl EventStore for SledStore {
     async fn append(&self, req: AppendRequest) -> StoreResult<Receipt> {
-        let tx = self.sender()?;
+        self.place(req).await.await
+    }
+
+    /// In the writer's queue once this returns: the single writer takes its queue in order,
+    /// so an append placed later is checked against this one's versions (in the same batch or
+    /// a later one).
+    async fn place(&self, req: AppendRequest) -> PlacedAppend {
+        let tx = match self.sender() {
+            Ok(tx) => tx,
+            Err(e) => return Box::pin(std::future::ready(Err(e))),
+        };
         let (reply, answer) = oneshot::channel();
-        tx.send(Msg::Append(Box::new(req), reply))
-            .await
-            .map_err(|_| StoreError::Unavailable("the store is closed".into()))?;
-        answer
-            .await
-            .map_err(|_| StoreError::Unavailable("the writer stopped".into()))?
+        if tx.send(Msg::Append(Box::new(req), reply)).await.is_err() {
+            let closed = StoreError::Unavailable("the store is closed".into());
+            return Box::pin(std::future::ready(Err(closed)));
+        }
+        Box::pin(async move {
+            answer
+                .await
+                .map_err(|_| StoreError::Unavailable("the writer stopped".into()))?
+        })
     }
 
     async fn import(&self, envelopes: Vec<Envelope>) -> StoreResult<ImportReport> {
