@@ -160,15 +160,21 @@ impl LocalVerifier {
 
     /// Checks a token's signature and claims and returns the member it names.
     pub fn verify(&self, token: &str) -> Result<Authenticated, ApiError> {
+        self.verify_until(token).map(|(who, _)| who)
+    }
+
+    /// As [`verify`](Self::verify), with the token's expiry (`exp`, seconds since the epoch).
+    pub(crate) fn verify_until(&self, token: &str) -> Result<(Authenticated, i64), ApiError> {
         let data = jsonwebtoken::decode::<Claims>(token, &self.key, &self.validation)
             .map_err(|e| ApiError::Unauthenticated(describe(&e)))?;
         let member_id = Uuid::parse_str(&data.claims.sub).map_err(|_| {
             ApiError::Unauthenticated("the bearer token's subject is not a member id".into())
         })?;
-        Ok(Authenticated {
+        let who = Authenticated {
             member_id,
             operator: data.claims.cohub_operator,
-        })
+        };
+        Ok((who, data.claims.exp))
     }
 }
 

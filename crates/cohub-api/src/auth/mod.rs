@@ -8,6 +8,7 @@
 mod bearer;
 mod local;
 mod oidc;
+mod verified;
 mod verifier;
 
 pub use bearer::{bearer_token, connection_init_token};

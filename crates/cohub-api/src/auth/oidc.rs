@@ -70,6 +70,15 @@ impl OidcVerifier {
     /// Checks the token's signature against the issuer's keys, then `iss`, `aud` and `exp`,
     /// and returns the member named by the configured claim.
     pub async fn verify(&self, token: &str, header: &Header) -> Result<Authenticated, ApiError> {
+        self.verify_until(token, header).await.map(|(who, _)| who)
+    }
+
+    /// As [`verify`](Self::verify), with the token's expiry (`exp`, seconds since the epoch).
+    pub(crate) async fn verify_until(
+        &self,
+        token: &str,
+        header: &Header,
+    ) -> Result<(Authenticated, i64), ApiError> {
         let kid = header.kid.as_deref().ok_or_else(|| {
             ApiError::Unauthenticated("the bearer token does not name its signing key (kid)".into())
         })?;
@@ -106,10 +115,19 @@ impl OidcVerifier {
             })?;
         let operator =
             data.claims.get(super::OPERATOR_CLAIM) == Some(&serde_json::Value::Bool(true));
-        Ok(Authenticated {
-            member_id,
-            operator,
-        })
+        // Required and checked above; a token without a whole-second `exp` is not kept.
+        let exp = data
+            .claims
+            .get("exp")
+            .and_then(serde_json::Value::as_i64)
+            .unwrap_or(i64::MIN);
+        Ok((
+            Authenticated {
+                member_id,
+                operator,
+            },
+            exp,
+        ))
     }
 
     /// The key `kid`, from the cache or, if unknown or stale, from a fresh fetch.
