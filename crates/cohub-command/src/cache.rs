@@ -15,8 +15,10 @@ use std::sync::{Arc, Mutex};
 /// How many streams are kept folded before the cache starts afresh.
 pub const DEFAULT_CAPACITY: usize = 10_000;
 
-/// A stream's folded state and the version it was folded to.
-type Folded = Arc<(u64, World)>;
+/// A stream's folded state and the version it was folded to. Shared, not copied: a state is
+/// never changed in place (the next one is a new state), so handing it out is O(1) however
+/// long the stream.
+type Folded = (u64, Arc<World>);
 
 /// Folded states by stream id.
 #[derive(Debug)]
@@ -45,28 +47,28 @@ impl StreamCache {
         &self,
         store: &dyn EventStore,
         stream_id: &str,
-    ) -> Result<(u64, World), CommandError> {
+    ) -> Result<(u64, Arc<World>), CommandError> {
         let cached = self.lock().get(stream_id).cloned();
-        let (mut version, mut world) = match &cached {
-            Some(folded) => (folded.0, folded.1.clone()),
-            None => (0, World::new()),
-        };
+        let (mut version, base) = cached.unwrap_or_else(|| (0, Arc::new(World::new())));
         let tail = store.read_stream(stream_id, version).await?;
+        if tail.is_empty() {
+            return Ok((version, base));
+        }
+        let mut world = Arc::unwrap_or_clone(base);
         for envelope in &tail {
             world.apply(&decode(envelope)?);
             version = envelope.stream_version;
         }
-        if self.capacity > 0 && version > 0 && (cached.is_none() || !tail.is_empty()) {
-            // Never replaces a state folded further by a concurrent command.
-            self.remember(stream_id, version, world.clone());
-        }
+        let world = Arc::new(world);
+        // Never replaces a state folded further by a concurrent command.
+        self.remember(stream_id, version, world.clone());
         Ok((version, world))
     }
 
     /// Keeps `world` as the stream's state at `version` (known because an append that made it
     /// has just landed), unless a state folded further is kept already.
-    pub(crate) fn remember(&self, stream_id: &str, version: u64, world: World) {
-        if self.capacity == 0 {
+    pub(crate) fn remember(&self, stream_id: &str, version: u64, world: Arc<World>) {
+        if self.capacity == 0 || version == 0 {
             return;
         }
         let mut entries = self.lock();
@@ -75,7 +77,7 @@ impl StreamCache {
         }
         let newer = entries.get(stream_id).is_some_and(|f| f.0 >= version);
         if !newer {
-            entries.insert(stream_id.to_string(), Arc::new((version, world)));
+            entries.insert(stream_id.to_string(), (version, world));
         }
     }
 

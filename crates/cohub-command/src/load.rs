@@ -6,6 +6,7 @@ use cohub_domain::distribution::DistributionCommand;
 use cohub_domain::idea::IdeaCommand;
 use cohub_domain::{DomainCommand, DomainError, DomainEvent, HubId, World};
 use cohub_store::{Envelope, EventStore};
+use std::sync::Arc;
 
 /// The states loaded for one command, and the target stream's version they were read at.
 #[derive(Debug, Clone)]
@@ -36,16 +37,44 @@ async fn fold_stream(
     world: &mut World,
 ) -> Result<u64, CommandError> {
     let (version, folded) = cache.fold(store, stream_id).await?;
-    merge(world, folded);
+    merge(world, &folded);
     Ok(version)
 }
 
-/// Adds one stream's folded state to `world`.
-fn merge(world: &mut World, folded: World) {
-    world.hubs.extend(folded.hubs);
-    world.problems.extend(folded.problems);
-    world.ideas.extend(folded.ideas);
-    world.distributions.extend(folded.distributions);
+/// Adds a copy of one stream's folded state to `world`.
+fn merge(world: &mut World, folded: &World) {
+    world
+        .hubs
+        .extend(folded.hubs.iter().map(|(k, v)| (*k, v.clone())));
+    world
+        .problems
+        .extend(folded.problems.iter().map(|(k, v)| (*k, v.clone())));
+    world
+        .ideas
+        .extend(folded.ideas.iter().map(|(k, v)| (*k, v.clone())));
+    world
+        .distributions
+        .extend(folded.distributions.iter().map(|(k, v)| (*k, v.clone())));
+}
+
+/// Moves out of `world` the states a stream's folded state `like` holds: after deciding, the
+/// stream's own state, on which its new events build the next one, without copying it again.
+pub(crate) fn take_stream(world: &mut World, like: &World) -> World {
+    let mut own = World::new();
+    for k in like.hubs.keys() {
+        own.hubs.extend(world.hubs.remove_entry(k));
+    }
+    for k in like.problems.keys() {
+        own.problems.extend(world.problems.remove_entry(k));
+    }
+    for k in like.ideas.keys() {
+        own.ideas.extend(world.ideas.remove_entry(k));
+    }
+    for k in like.distributions.keys() {
+        own.distributions
+            .extend(world.distributions.remove_entry(k));
+    }
+    own
 }
 
 /// Loads the target stream, the problem or idea it refers to, and the hub.
@@ -59,19 +88,19 @@ pub async fn load(
 
 /// As [`load`], with the target stream's state given (`(version, state)`: the state it will
 /// have once the appends placed on it land) instead of read; also answers the target stream's
-/// own state, on which the command's events build the next one.
+/// own state (shared, as folded or given).
 pub(crate) async fn load_over(
     store: &dyn EventStore,
     cache: &StreamCache,
     command: &DomainCommand,
-    target: Option<(u64, World)>,
-) -> Result<(Loaded, World), CommandError> {
+    target: Option<(u64, Arc<World>)>,
+) -> Result<(Loaded, Arc<World>), CommandError> {
     let (target_version, target) = match target {
         Some(given) => given,
         None => cache.fold(store, &command.stream_id()).await?,
     };
     let mut world = World::new();
-    merge(&mut world, target.clone());
+    merge(&mut world, &target);
     // The referenced aggregate: named by a creating command, otherwise found through the target.
     let referenced = match command {
         DomainCommand::Idea(IdeaCommand::ProposeIdea { problem_id, .. }) => {

@@ -14,7 +14,7 @@
 
 use crate::cache::StreamCache;
 use crate::error::CommandError;
-use crate::load::{load, load_over};
+use crate::load::{load, load_over, take_stream};
 use crate::turns::Turns;
 use chrono::{DateTime, Utc};
 use cohub_domain::{actor, DomainCommand, DomainError, DomainEvent, MemberId};
@@ -211,15 +211,21 @@ impl CommandService {
             let Some(hub_id) = loaded.hub_id else {
                 return Err(DomainError::not_found("This hub does not exist.").into());
             };
+            let target_version = loaded.target_version;
+            // The stream as it will stand once this append lands (for the next turn-holder):
+            // its own state, moved out of the decision's world, plus the events. Only the
+            // target stream changes, so the rest of the world is as it was.
+            let mut rest = loaded.world;
+            let mut next = take_stream(&mut rest, &target);
+            for event in &events {
+                next.apply(event);
+            }
             // The actor as recorded: resolved against the hub as it stands after the events
             // (so the founder of a new hub is known).
-            let mut after = loaded.world.clone();
-            for event in &events {
-                after.apply(event);
-            }
-            let actor_ref = after
+            let actor_ref = next
                 .hubs
                 .get(&hub_id)
+                .or_else(|| rest.hubs.get(&hub_id))
                 .and_then(|hub| actor::resolve(hub, submission.actor).ok())
                 .map(|a| ActorRef {
                     member_id: a.member_id.uuid(),
@@ -231,7 +237,7 @@ impl CommandService {
             let request = AppendRequest {
                 hub_id: hub_id.uuid(),
                 stream_id: submission.command.stream_id(),
-                expected_version: match loaded.target_version {
+                expected_version: match target_version {
                     0 => ExpectedVersion::NoStream,
                     v => ExpectedVersion::Exact(v),
                 },
@@ -251,12 +257,8 @@ impl CommandService {
                     .collect(),
             };
             let event_ids: Vec<Uuid> = request.events.iter().map(|e| e.event_id).collect();
-            // The stream as it will stand once this append lands, for the next turn-holder.
-            let next_version = loaded.target_version + events.len() as u64;
-            let mut next = target;
-            for event in &events {
-                next.apply(event);
-            }
+            let next_version = target_version + events.len() as u64;
+            let next = Arc::new(next);
             let answer = self.store.place(request).await;
             let placement = slot.placed(basis, next_version, next.clone(), in_flight_key.clone());
             drop(turn);

@@ -28,7 +28,7 @@ pub(crate) struct Pending {
     /// The stream's version once that placement has landed.
     pub version: u64,
     /// The stream's own folded state once that placement has landed.
-    pub world: World,
+    pub world: Arc<World>,
 }
 
 /// What a stream's turn-holder and its placed appends share.
@@ -157,7 +157,7 @@ impl SlotRef {
         &self,
         basis: Option<u64>,
         version: u64,
-        world: World,
+        world: Arc<World>,
         key: Option<(MemberId, String)>,
     ) -> Placement {
         let mut state = lock(&self.slot.state);
@@ -216,8 +216,8 @@ mod tests {
     async fn landed_placements_leave_the_last_overlay() {
         let turns = Arc::new(Turns::default());
         let slot = Turns::slot(&turns, "idea-1");
-        let a = slot.placed(None, 1, World::new(), None);
-        let b = slot.placed(Some(1), 2, World::new(), None);
+        let a = slot.placed(None, 1, Arc::new(World::new()), None);
+        let b = slot.placed(Some(1), 2, Arc::new(World::new()), None);
         slot.answered(a, true);
         assert_eq!(version(&slot), Some(2), "b's overlay stays");
         slot.answered(b, true);
@@ -232,8 +232,8 @@ mod tests {
     async fn after_a_failure_the_next_decides_on_the_durable_state_once_all_are_answered() {
         let turns = Arc::new(Turns::default());
         let slot = Turns::slot(&turns, "idea-1");
-        let a = slot.placed(None, 1, World::new(), None);
-        let b = slot.placed(Some(1), 2, World::new(), None);
+        let a = slot.placed(None, 1, Arc::new(World::new()), None);
+        let b = slot.placed(Some(1), 2, Arc::new(World::new()), None);
         slot.answered(a, false);
         assert_eq!(version(&slot), None, "b was built on a, which failed");
         // The next turn-holder waits for b (doomed, but unanswered) before deciding.
@@ -251,11 +251,11 @@ mod tests {
     async fn a_placement_decided_while_one_failed_leaves_no_overlay() {
         let turns = Arc::new(Turns::default());
         let slot = Turns::slot(&turns, "idea-1");
-        let a = slot.placed(None, 1, World::new(), None);
+        let a = slot.placed(None, 1, Arc::new(World::new()), None);
         // b read a's overlay, then a failed while b was deciding.
         let basis = slot.overlay().await.map(|p| p.ticket);
         slot.answered(a, false);
-        let b = slot.placed(basis, 2, World::new(), None);
+        let b = slot.placed(basis, 2, Arc::new(World::new()), None);
         assert_eq!(version(&slot), None, "b counted on a failed append");
         slot.answered(b, false);
         assert!(slot.overlay().await.is_none());
@@ -266,7 +266,7 @@ mod tests {
         let turns = Arc::new(Turns::default());
         let key = (MemberId::from_u128(7), "k".to_string());
         let slot = Turns::slot(&turns, "idea-1");
-        let placement = slot.placed(None, 1, World::new(), Some(key.clone()));
+        let placement = slot.placed(None, 1, Arc::new(World::new()), Some(key.clone()));
         assert!(slot.key_in_flight(&key));
         let waiter = {
             let turns = turns.clone();
@@ -286,7 +286,7 @@ mod tests {
 
         // A slot with an unanswered placement outlives its turn-holder's handle.
         let slot = Turns::slot(&turns, "idea-2");
-        let placement = slot.placed(None, 1, World::new(), None);
+        let placement = slot.placed(None, 1, Arc::new(World::new()), None);
         let settler = Turns::slot(&turns, "idea-2");
         drop(slot);
         assert_eq!(turns.len(), 1);
