@@ -313,7 +313,7 @@ pub(crate) fn record_answers(model: &mut ReadModel, rec: &Recorded, answers: &[A
                 .idea_mut(idea, position)
                 .ok()
                 .and_then(|i| i.feedback.iter_mut().find(|f| f.id == id))
-                .map(|f| &mut f.heard),
+                .map(|f| &mut std::sync::Arc::make_mut(f).heard),
         };
         if let Some(heard) = heard {
             heard.answer_unless_author(author, a.kind, rec);

@@ -97,8 +97,10 @@ pub struct IdeaView {
     pub versions: Vec<IdeaVersionView>,
     /// Supports, in order.
     pub supports: Vec<Recorded>,
-    /// Feedback threads, in order.
-    pub feedback: Vec<FeedbackThread>,
+    /// Feedback threads, in order. Each is shared, not copied, when the view is copied (the
+    /// projector copies an idea's view whenever readers still hold the one before): an idea's
+    /// feedback grows with every piece given.
+    pub feedback: Vec<Arc<FeedbackThread>>,
     /// Recorded decisions, in order.
     pub decisions: Vec<DecisionView>,
     /// The status.
@@ -128,7 +130,7 @@ impl IdeaView {
 
     /// A feedback thread by id.
     pub fn feedback(&self, id: FeedbackId) -> Option<&FeedbackThread> {
-        self.feedback.iter().find(|f| f.id == id)
+        self.feedback.iter().find(|f| f.id == id).map(Arc::as_ref)
     }
 }
 
@@ -242,19 +244,20 @@ pub(crate) fn apply(
         }),
         IdeaEvent::IdeaSupported(_) => idea.supports.push(rec.clone()),
         IdeaEvent::FeedbackGiven(e) => {
-            idea.feedback.push(FeedbackThread {
+            idea.feedback.push(Arc::new(FeedbackThread {
                 id: e.feedback_id,
                 text: e.text.clone(),
                 given: rec.clone(),
                 responses: Vec::new(),
                 heard: Heard::default(),
-            });
+            }));
         }
         IdeaEvent::FeedbackResponded(e) => {
             let thread = idea
                 .feedback
                 .iter_mut()
                 .find(|f| f.id == e.feedback_id)
+                .map(Arc::make_mut)
                 .ok_or_else(|| missing_feedback(e.feedback_id))?;
             thread.responses.push(ResponseView {
                 text: e.text.clone(),
@@ -267,6 +270,7 @@ pub(crate) fn apply(
                 .feedback
                 .iter_mut()
                 .find(|f| f.id == id)
+                .map(Arc::make_mut)
                 .ok_or_else(|| missing_feedback(id))?
                 .heard
                 .acknowledge(e.note.clone(), rec),

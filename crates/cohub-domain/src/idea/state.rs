@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 use super::command::{Decision, IdeaContribution, IdeaOutcome, OnBehalfOf};
 use super::event::IdeaEvent;
@@ -133,8 +134,9 @@ pub struct IdeaState {
     pub versions: Vec<IdeaVersion>,
     /// Support, in order.
     pub supporters: Vec<Support>,
-    /// Feedback, in order.
-    pub feedback: Vec<Feedback>,
+    /// Feedback, in order. Each piece is shared, not copied, when the state is copied: an
+    /// idea's feedback grows with every piece given, and a command copies its idea's state.
+    pub feedback: Vec<Arc<Feedback>>,
     /// Acknowledgements, in order.
     pub acknowledgements: Vec<IdeaAcknowledgement>,
     /// Decisions, in order.
@@ -169,7 +171,7 @@ impl IdeaState {
 
     /// Feedback by id.
     pub fn feedback(&self, id: FeedbackId) -> Option<&Feedback> {
-        self.feedback.iter().find(|f| f.id == id)
+        self.feedback.iter().find(|f| f.id == id).map(Arc::as_ref)
     }
 
     /// Applies one event.
@@ -201,16 +203,16 @@ impl IdeaState {
                 at: e.at,
             }),
             IdeaEvent::IdeaSupported(e) => self.supporters.push(Support { by: e.by, at: e.at }),
-            IdeaEvent::FeedbackGiven(e) => self.feedback.push(Feedback {
+            IdeaEvent::FeedbackGiven(e) => self.feedback.push(Arc::new(Feedback {
                 id: e.feedback_id,
                 text: e.text.clone(),
                 by: e.by,
                 at: e.at,
                 response: None,
-            }),
+            })),
             IdeaEvent::FeedbackResponded(e) => {
                 if let Some(f) = self.feedback.iter_mut().find(|f| f.id == e.feedback_id) {
-                    f.response = Some(FeedbackResponse {
+                    Arc::make_mut(f).response = Some(FeedbackResponse {
                         text: e.text.clone(),
                         by: e.by,
                         at: e.at,

@@ -172,7 +172,11 @@ fn feedback_payload(done: Done, feedback: Option<FeedbackId>) -> Result<Feedback
     let scope = done.scope();
     let thread = match feedback {
         Some(f) => view.feedback(f),
-        None => view.feedback.iter().find(|f| done.wrote(f.given.position)),
+        None => view
+            .feedback
+            .iter()
+            .find(|f| done.wrote(f.given.position))
+            .map(AsRef::as_ref),
     }
     .ok_or_else(|| missing("feedback"))?;
     Ok(FeedbackPayload {
