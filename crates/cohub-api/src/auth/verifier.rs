@@ -13,6 +13,8 @@ pub struct Verifier {
     local: Option<LocalVerifier>,
     oidc: Option<OidcVerifier>,
     verified: VerifiedTokens,
+    /// Signatures checked so far (tokens not answered from `verified`).
+    checked: std::sync::atomic::AtomicU64,
 }
 
 impl Verifier {
@@ -22,6 +24,7 @@ impl Verifier {
             local,
             oidc,
             verified: VerifiedTokens::default(),
+            checked: Default::default(),
         }
     }
 
@@ -32,9 +35,16 @@ impl Verifier {
         if let Some(who) = self.verified.get(&key, now) {
             return Ok(who);
         }
+        self.checked
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let (who, exp) = self.verify_fully(token).await?;
         self.verified.keep(key, who, exp, now);
         Ok(who)
+    }
+
+    /// How many tokens had their signature checked (the others were answered as kept).
+    pub fn signatures_checked(&self) -> u64 {
+        self.checked.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Checks the signature and claims; answers who the token names and when it expires.
@@ -84,6 +94,11 @@ mod tests {
             assert_eq!(verifier.verify(&token_one).await.unwrap().member_id, one);
             assert_eq!(verifier.verify(&token_two).await.unwrap().member_id, two);
         }
+        assert_eq!(
+            verifier.signatures_checked(),
+            2,
+            "each token's signature is checked once, then it is kept"
+        );
         // The same token with its signature altered (a character inside it changed) is
         // checked in full, and refused, although the genuine one is kept.
         let at = token_one.len() - 10;
@@ -96,6 +111,11 @@ mod tests {
         );
         let err = verifier.verify(&altered).await.unwrap_err();
         assert!(matches!(err, ApiError::Unauthenticated(_)), "{err:?}");
+        assert!(
+            verifier.verify(&altered).await.is_err(),
+            "a refusal is not kept"
+        );
+        assert_eq!(verifier.signatures_checked(), 4);
         // And a token from another key, naming the same member, is refused too.
         let other = tempfile::tempdir().unwrap();
         let forged = TokenIssuer::open(other.path())
