@@ -197,7 +197,7 @@ impl CommandService {
             if let Some(expected) = submission.expected_version {
                 if expected != loaded.target_version {
                     return Err(StoreError::Conflict {
-                        stream_id: submission.command.stream_id(),
+                        stream_id: stream_id.clone(),
                         expected: expected.to_string(),
                         actual: loaded.target_version,
                     }
@@ -236,7 +236,7 @@ impl CommandService {
                 .ok_or_else(|| DomainError::forbidden("You are not a member of this hub."))?;
             let request = AppendRequest {
                 hub_id: hub_id.uuid(),
-                stream_id: submission.command.stream_id(),
+                stream_id: stream_id.clone(),
                 expected_version: match target_version {
                     0 => ExpectedVersion::NoStream,
                     v => ExpectedVersion::Exact(v),
