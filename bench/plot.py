@@ -72,8 +72,9 @@ def marker(kind, x, y, colour):
             f'fill="{fill}" stroke="{colour}" stroke-width="1.5"/>')
 
 
-def chart(title, xlabel, ylabel, series, target=None, note=None):
-    """series: [(label, [(x, y), ...])]; target: (label, y) drawn dashed."""
+def chart(title, xlabel, ylabel, series, target=None, note=None, xticks=None):
+    """series: [(label, [(x, y), ...])]; target: (label, y) drawn dashed; xticks: [(x, label)]
+    to mark the x axis there instead of at six even steps from 0."""
     xs = [x for _, pts in series for x, _ in pts]
     ys = [y for _, pts in series for _, y in pts] + ([target[1]] if target else [])
     xmax = nice_max(max(xs) if xs else 1)
@@ -96,10 +97,10 @@ def chart(title, xlabel, ylabel, series, target=None, note=None):
         out.append(f'<line x1="{LEFT}" y1="{y:.1f}" x2="{LEFT + pw}" y2="{y:.1f}" stroke="#ddd"/>')
         ytick = f"{yv:,.0f}" if yv >= 10 else f"{yv:g}"
         out.append(f'<text x="{LEFT - 8}" y="{y + 4:.1f}" text-anchor="end">{ytick}</text>')
-        xv = xmax * i / 5
+    for xv, xtick in xticks or [(xmax * i / 5, fmt(xmax * i / 5)) for i in range(6)]:
         x = sx(xv)
         out.append(f'<line x1="{x:.1f}" y1="{TOP + ph}" x2="{x:.1f}" y2="{TOP + ph + 5}" stroke="black"/>')
-        out.append(f'<text x="{x:.1f}" y="{TOP + ph + 20}" text-anchor="middle">{fmt(xv)}</text>')
+        out.append(f'<text x="{x:.1f}" y="{TOP + ph + 20}" text-anchor="middle">{escape(xtick)}</text>')
     out.append(f'<line x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{TOP + ph}" stroke="black"/>')
     out.append(f'<line x1="{LEFT}" y1="{TOP + ph}" x2="{LEFT + pw}" y2="{TOP + ph}" stroke="black"/>')
     out.append(f'<text x="{LEFT + pw / 2:.0f}" y="{H - 18}" text-anchor="middle">{escape(xlabel)}</text>')
