@@ -115,6 +115,14 @@ impl AppendPause {
     }
 }
 
+impl PauseHook {
+    /// Signals arrival with the transaction's backend process id, then waits for release.
+    pub(crate) async fn hold(self, backend_pid: i32) {
+        let _ = self.reached.send(backend_pid);
+        let _ = self.release.await;
+    }
+}
+
 /// Arms the pause slot and returns the test's handle on it.
 pub(crate) fn arm_pause(slot: &PauseSlot) -> AppendPause {
     let (reached_tx, reached_rx) = oneshot::channel();
@@ -212,7 +220,7 @@ pub(crate) async fn append(
 }
 
 /// A `Conflict` for `req` with the stream's actual version.
-fn conflict(req: &AppendRequest, actual: u64) -> StoreError {
+pub(crate) fn conflict(req: &AppendRequest, actual: u64) -> StoreError {
     StoreError::Conflict {
         stream_id: req.stream_id.clone(),
         expected: expected_words(req.expected_version),
@@ -323,49 +331,19 @@ async fn run(
     let last_position = last_position as u64;
     let first_position = last_position + 1 - n;
 
-    let mut prev = last_hash;
-    let mut envelopes = Vec::with_capacity(req.events.len());
-    for (i, e) in req.events.iter().enumerate() {
-        let i = i as u64;
-        let mut env = Envelope {
-            event_id: e.event_id,
-            hub_id: req.hub_id,
-            stream_id: req.stream_id.clone(),
-            stream_version: current + 1 + i,
-            hub_seq: last_seq as u64 + 1 + i,
-            position: first_position + i,
-            recorded_at: now,
-            actor: req.actor.clone(),
-            correlation_id: req.correlation_id,
-            causation_id: req.causation_id,
-            idempotency_key: req.idempotency_key.clone(),
-            client_fingerprint: req.client_fingerprint.clone(),
-            event_type: e.event_type.clone(),
-            schema_version: e.schema_version,
-            payload: e.payload.clone(),
-            prev_hash: String::new(),
-            hash: String::new(),
-        };
-        seal(&mut env, &prev);
-        prev = env.hash.clone();
-        envelopes.push(env);
-    }
+    let envelopes = seal_events(
+        req,
+        current,
+        last_seq as u64,
+        first_position,
+        now,
+        last_hash,
+    );
     for chunk in envelopes.chunks(INSERT_CHUNK) {
         insert_events(tx, chunk).await?;
     }
-
+    let receipt = receipt_of(req, &envelopes, new_version, now);
     let last = envelopes.last().expect("at least one event");
-    let receipt = Receipt {
-        hub_id: req.hub_id,
-        stream_id: req.stream_id.clone(),
-        event_ids: envelopes.iter().map(|e| e.event_id).collect(),
-        first_position,
-        last_position,
-        last_hub_seq: last.hub_seq,
-        stream_version: new_version,
-        hash: last.hash.clone(),
-        recorded_at: now,
-    };
     let receipt_json = serde_json::to_value(&receipt)
         .map_err(|e| StoreError::Backend(format!("receipt does not serialise: {e}")))?;
     let note = serde_json::json!({
@@ -397,10 +375,69 @@ async fn run(
     // Test hook: hold the transaction open (with its inserts done) until released.
     let hook = pause.lock().expect("pause slot poisoned").take();
     if let Some(hook) = hook {
-        let _ = hook.reached.send(backend_pid);
-        let _ = hook.release.await;
+        hook.hold(backend_pid).await;
     }
     Ok(Done::Appended(receipt, xid))
+}
+
+/// The sealed envelopes of `req`'s events: stream versions after `current`, hub sequences after
+/// `last_seq`, positions from `first_position`, chained from the hub's `prev` hash.
+pub(crate) fn seal_events(
+    req: &AppendRequest,
+    current: u64,
+    last_seq: u64,
+    first_position: u64,
+    now: DateTime<Utc>,
+    mut prev: String,
+) -> Vec<Envelope> {
+    let mut envelopes = Vec::with_capacity(req.events.len());
+    for (i, e) in req.events.iter().enumerate() {
+        let i = i as u64;
+        let mut env = Envelope {
+            event_id: e.event_id,
+            hub_id: req.hub_id,
+            stream_id: req.stream_id.clone(),
+            stream_version: current + 1 + i,
+            hub_seq: last_seq + 1 + i,
+            position: first_position + i,
+            recorded_at: now,
+            actor: req.actor.clone(),
+            correlation_id: req.correlation_id,
+            causation_id: req.causation_id,
+            idempotency_key: req.idempotency_key.clone(),
+            client_fingerprint: req.client_fingerprint.clone(),
+            event_type: e.event_type.clone(),
+            schema_version: e.schema_version,
+            payload: e.payload.clone(),
+            prev_hash: String::new(),
+            hash: String::new(),
+        };
+        seal(&mut env, &prev);
+        prev = env.hash.clone();
+        envelopes.push(env);
+    }
+    envelopes
+}
+
+/// The receipt of `req`, whose sealed `envelopes` bring its stream to `new_version`.
+pub(crate) fn receipt_of(
+    req: &AppendRequest,
+    envelopes: &[Envelope],
+    new_version: u64,
+    now: DateTime<Utc>,
+) -> Receipt {
+    let last = envelopes.last().expect("at least one event");
+    Receipt {
+        hub_id: req.hub_id,
+        stream_id: req.stream_id.clone(),
+        event_ids: envelopes.iter().map(|e| e.event_id).collect(),
+        first_position: envelopes[0].position,
+        last_position: last.position,
+        last_hub_seq: last.hub_seq,
+        stream_version: new_version,
+        hash: last.hash.clone(),
+        recorded_at: now,
+    }
 }
 
 /// Inserts sealed envelopes with one multi-row `INSERT`.

@@ -2,8 +2,10 @@
 //! processes can share one database.
 //!
 //! - `schema`: tables, created idempotently on start under an advisory lock.
-//! - `append`: one transaction per append; per-hub row lock first, then a short global
+//! - `append`: one append's transaction; per-hub row lock first, then a short global
 //!   position lock at the tail so positions are gap-free and in commit order.
+//! - `batch`: group commit; one writer task writes the appends waiting for it in one
+//!   transaction (a batch of one takes `append`'s path).
 //! - `outcome`: when an append's commit call fails, whether it was written after all.
 //! - `read`: reads and chain verification.
 //! - `subscribe`: catch-up by position, woken by `LISTEN cohub_events`,
@@ -12,6 +14,7 @@
 #![warn(missing_docs)]
 
 mod append;
+mod batch;
 mod error;
 #[cfg(feature = "fault-proxy")]
 pub mod fault_proxy;
@@ -26,9 +29,10 @@ pub use append::AppendPause;
 use append::PauseSlot;
 pub use append::NOTIFY_CHANNEL;
 use async_trait::async_trait;
+pub use batch::WriterStats;
 use cohub_store::{
-    AppendRequest, ChainHead, Envelope, EnvelopeStream, EventStore, ImportReport, Receipt,
-    StoreError, StoreResult, Verification,
+    AppendRequest, ChainHead, Envelope, EnvelopeStream, EventStore, ImportReport, PlacedAppend,
+    Receipt, StoreError, StoreResult, Verification,
 };
 use error::map_sqlx;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -36,7 +40,7 @@ use sqlx::{Executor, PgPool};
 use std::str::FromStr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::sync::watch;
+use tokio::sync::{mpsc, oneshot, watch};
 use uuid::Uuid;
 
 /// Default size of the connection pool.
@@ -87,8 +91,10 @@ struct Inner {
     pool: PgPool,
     wake: watch::Receiver<u64>,
     listener: tokio::task::JoinHandle<()>,
-    pause: PauseSlot,
-    timeout: Duration,
+    /// The group-commit writer's queue. The writer ends, after its batch, when this drops.
+    writer: mpsc::UnboundedSender<batch::Waiting>,
+    writer_stats: Arc<WriterStats>,
+    pause: Arc<PauseSlot>,
 }
 
 impl Drop for Inner {
@@ -166,13 +172,18 @@ impl PgStore {
         // The listener holds its connection for good: give it its own one-connection pool.
         let listener_pool = pool_options(1).connect_lazy_with(options);
         let (wake, listener) = subscribe::spawn_listener(listener_pool);
+        let pause = Arc::new(Mutex::new(None));
+        let writer_stats = Arc::new(WriterStats::default());
+        let writer =
+            batch::spawn_writer(pool.clone(), pause.clone(), timeout, writer_stats.clone());
         Ok(PgStore {
             inner: Arc::new(Inner {
                 pool,
                 wake,
                 listener,
-                pause: Mutex::new(None),
-                timeout,
+                writer,
+                writer_stats,
+                pause,
             }),
         })
     }
@@ -191,6 +202,11 @@ impl PgStore {
         &self.inner.pool
     }
 
+    /// What the group-commit writer has done so far.
+    pub fn writer_stats(&self) -> &WriterStats {
+        &self.inner.writer_stats
+    }
+
     /// Test hook: the next append through this store pauses after inserting its events and
     /// before committing, until the returned handle is released (or dropped).
     #[doc(hidden)]
@@ -202,7 +218,30 @@ impl PgStore {
 #[async_trait]
 impl EventStore for PgStore {
     async fn append(&self, req: AppendRequest) -> StoreResult<Receipt> {
-        append::append(&self.inner.pool, &self.inner.pause, self.inner.timeout, req).await
+        self.place(req).await.await
+    }
+
+    /// Queues the append for the writer (group commit) and answers once it is queued; the
+    /// returned future gives the receipt once the batch holding it is committed.
+    async fn place(&self, req: AppendRequest) -> PlacedAppend {
+        let (answer, receipt) = oneshot::channel();
+        if self
+            .inner
+            .writer
+            .send(batch::Waiting { req, answer })
+            .is_err()
+        {
+            return Box::pin(std::future::ready(Err(StoreError::Unavailable(
+                "the store's writer has stopped".into(),
+            ))));
+        }
+        Box::pin(async move {
+            receipt.await.unwrap_or_else(|_| {
+                Err(StoreError::OutcomeUnknown(
+                    "the store's writer stopped before it answered".into(),
+                ))
+            })
+        })
     }
 
     async fn import(&self, envelopes: Vec<Envelope>) -> StoreResult<ImportReport> {
