@@ -67,10 +67,14 @@ def main():
     note = f"{args.machine}; commit {args.commit}; {args.seconds} s per point"
     with open(os.path.join(args.out, "compare-throughput.svg"), "w") as f:
         f.write(chart("Durable writes per second", "connections, log scale (raw limits: batch size)",
-                      "mutations/s (raw limits: events/s)", series("per_second"), note=note, xticks=xticks))
+                      "mutations/s, log scale (raw limits: events/s)", series("per_second"), note=note, xticks=xticks,
+                      target=("target, 64 conns (sled)", 10_000),
+                      ylog=True))
     with open(os.path.join(args.out, "compare-p99.svg"), "w") as f:
         f.write(chart("p99 latency of a write", "connections, log scale (raw limits: batch size)",
-                      "p99, ms (raw limits: a batch)", series("p99_ms"), note=note, xticks=xticks))
+                      "p99 ms, log scale (raw limits: a batch)", series("p99_ms"), note=note, xticks=xticks,
+                      target=("target (sled)", 20),
+                      ylog=True))
 
     lines = [BEGIN, "## Side by side: cohub, the peer and the limits", ""]
     lines.append(f"Run by hand with `bench/compare.sh` ({args.seconds} s per point), commit "

@@ -72,9 +72,10 @@ def marker(kind, x, y, colour):
             f'fill="{fill}" stroke="{colour}" stroke-width="1.5"/>')
 
 
-def chart(title, xlabel, ylabel, series, target=None, note=None, xticks=None):
+def chart(title, xlabel, ylabel, series, target=None, note=None, xticks=None, ylog=False):
     """series: [(label, [(x, y), ...])]; target: (label, y) drawn dashed; xticks: [(x, label)]
-    to mark the x axis there instead of at six even steps from 0."""
+    to mark the x axis there instead of at six even steps from 0; ylog: a logarithmic y axis
+    (values above 0), marked at each power of ten."""
     xs = [x for _, pts in series for x, _ in pts]
     ys = [y for _, pts in series for _, y in pts] + ([target[1]] if target else [])
     xmax = nice_max(max(xs) if xs else 1)
@@ -82,6 +83,13 @@ def chart(title, xlabel, ylabel, series, target=None, note=None, xticks=None):
     pw, ph = W - LEFT - RIGHT, H - TOP - BOTTOM
     sx = lambda x: LEFT + pw * x / xmax
     sy = lambda y: TOP + ph * (1 - y / ymax)
+    yticks = [ymax * i / 5 for i in range(6)]
+    if ylog:
+        lo = math.floor(math.log10(min(y for y in ys if y > 0)))
+        hi = math.ceil(math.log10(max(ys)))
+        hi = hi if hi > lo else lo + 1
+        sy = lambda y: TOP + ph * (1 - (math.log10(max(y, 10 ** lo)) - lo) / (hi - lo))
+        yticks = [10.0 ** e for e in range(lo, hi + 1)]
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" viewBox="0 0 {W} {H}" '
         f'font-family="DejaVu Sans, Arial, sans-serif" font-size="13">',
@@ -91,8 +99,7 @@ def chart(title, xlabel, ylabel, series, target=None, note=None, xticks=None):
     ]
     if note:
         out.append(f'<text x="{W / 2:.0f}" y="44" text-anchor="middle" font-size="11" fill="#444">{escape(note)}</text>')
-    for i in range(6):  # grid and ticks
-        yv = ymax * i / 5
+    for yv in yticks:  # grid and ticks
         y = sy(yv)
         out.append(f'<line x1="{LEFT}" y1="{y:.1f}" x2="{LEFT + pw}" y2="{y:.1f}" stroke="#ddd"/>')
         ytick = f"{yv:,.0f}" if yv >= 10 else f"{yv:g}"
