@@ -8,7 +8,7 @@
 use crate::error::CommandError;
 use crate::load::decode;
 use cohub_domain::World;
-use cohub_store::EventStore;
+use cohub_store::{Envelope, EventStore};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -48,14 +48,54 @@ impl StreamCache {
         store: &dyn EventStore,
         stream_id: &str,
     ) -> Result<(u64, Arc<World>), CommandError> {
-        let cached = self.lock().get(stream_id).cloned();
-        let (mut version, base) = cached.unwrap_or_else(|| (0, Arc::new(World::new())));
-        let tail = store.read_stream(stream_id, version).await?;
+        let base = self.peek(stream_id);
+        let tail = store.read_stream(stream_id, base.0).await?;
+        self.advance(stream_id, base, &tail)
+    }
+
+    /// As [`fold`](Self::fold) for several streams, reading their tails in one call (one round
+    /// trip on PostgreSQL); answers in the order asked.
+    pub async fn fold_many(
+        &self,
+        store: &dyn EventStore,
+        stream_ids: &[String],
+    ) -> Result<Vec<(u64, Arc<World>)>, CommandError> {
+        let bases: Vec<Folded> = stream_ids.iter().map(|id| self.peek(id)).collect();
+        let wanted: Vec<(String, u64)> = stream_ids
+            .iter()
+            .zip(&bases)
+            .map(|(id, base)| (id.clone(), base.0))
+            .collect();
+        let tails = store.read_streams(&wanted).await?;
+        stream_ids
+            .iter()
+            .zip(bases)
+            .zip(tails)
+            .map(|((id, base), tail)| self.advance(id, base, &tail))
+            .collect()
+    }
+
+    /// The state kept for a stream (version 0 and an empty world if none), without reading.
+    pub(crate) fn peek(&self, stream_id: &str) -> Folded {
+        self.lock()
+            .get(stream_id)
+            .cloned()
+            .unwrap_or_else(|| (0, Arc::new(World::new())))
+    }
+
+    /// `base` with `tail` (the stream's events after it) applied, kept for next time.
+    fn advance(
+        &self,
+        stream_id: &str,
+        base: Folded,
+        tail: &[Envelope],
+    ) -> Result<(u64, Arc<World>), CommandError> {
+        let (mut version, base) = base;
         if tail.is_empty() {
             return Ok((version, base));
         }
         let mut world = Arc::unwrap_or_clone(base);
-        for envelope in &tail {
+        for envelope in tail {
             world.apply(&decode(envelope)?);
             version = envelope.stream_version;
         }

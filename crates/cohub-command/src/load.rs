@@ -6,6 +6,7 @@ use cohub_domain::distribution::DistributionCommand;
 use cohub_domain::idea::IdeaCommand;
 use cohub_domain::{DomainCommand, DomainError, DomainEvent, HubId, World};
 use cohub_store::{Envelope, EventStore};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// The states loaded for one command, and the target stream's version they were read at.
@@ -28,17 +29,83 @@ pub fn decode(envelope: &Envelope) -> Result<DomainEvent, DomainError> {
     )
 }
 
-/// Folds one stream (from the cache's state plus the stream's tail) into `world`; returns the
-/// stream's version.
+/// Folds one stream into `world`: as read ahead in `fresh`, else from the cache's state plus
+/// the stream's tail.
 async fn fold_stream(
     store: &dyn EventStore,
     cache: &StreamCache,
+    fresh: &HashMap<String, (u64, Arc<World>)>,
     stream_id: &str,
     world: &mut World,
 ) -> Result<u64, CommandError> {
-    let (version, folded) = cache.fold(store, stream_id).await?;
+    let (version, folded) = match fresh.get(stream_id) {
+        Some(f) => f.clone(),
+        None => cache.fold(store, stream_id).await?,
+    };
     merge(world, &folded);
     Ok(version)
+}
+
+/// The stream of the aggregate a command refers to: named by a creating command, otherwise
+/// found through the target's state in `world`.
+fn referenced_stream(command: &DomainCommand, world: &World) -> Option<String> {
+    match command {
+        DomainCommand::Idea(IdeaCommand::ProposeIdea { problem_id, .. }) => {
+            Some(problem_id.stream_id())
+        }
+        DomainCommand::Idea(c) => world
+            .ideas
+            .get(&c.idea_id())
+            .map(|i| i.problem_id.stream_id()),
+        DomainCommand::Distribution(DistributionCommand::ProposeDistribution {
+            idea_id, ..
+        }) => Some(idea_id.stream_id()),
+        DomainCommand::Distribution(c) => world
+            .distributions
+            .get(&c.distribution_id())
+            .map(|d| d.idea_id.stream_id()),
+        _ => None,
+    }
+}
+
+/// The streams a command will read, as far as the kept states tell (the target unless it is
+/// given, the aggregate it refers to, the hub), so their tails can be read in one call. A
+/// guess the fresh tails prove wrong costs only a read of the stream it missed.
+fn likely_streams(
+    cache: &StreamCache,
+    command: &DomainCommand,
+    target: Option<&World>,
+) -> Vec<String> {
+    let mut ids = Vec::new();
+    let peeked;
+    let target = match target {
+        Some(given) => given,
+        None => {
+            let id = command.stream_id();
+            peeked = cache.peek(&id).1;
+            ids.push(id);
+            &*peeked
+        }
+    };
+    let referenced = referenced_stream(command, target).map(|id| {
+        let state = cache.peek(&id).1;
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+        state
+    });
+    if !matches!(command, DomainCommand::Hub(_)) {
+        let hub = target
+            .hub_of(command)
+            .or_else(|| referenced.as_ref().and_then(|r| r.hub_of(command)));
+        if let Some(hub) = hub {
+            let hub = hub.stream_id();
+            if !ids.contains(&hub) {
+                ids.push(hub);
+            }
+        }
+    }
+    ids
 }
 
 /// Adds a copy of one stream's folded state to `world`.
@@ -95,37 +162,29 @@ pub(crate) async fn load_over(
     command: &DomainCommand,
     target: Option<(u64, Arc<World>)>,
 ) -> Result<(Loaded, Arc<World>), CommandError> {
+    let ahead = likely_streams(cache, command, target.as_ref().map(|t| &*t.1));
+    let fresh: HashMap<String, (u64, Arc<World>)> = if ahead.len() > 1 {
+        let folded = cache.fold_many(store, &ahead).await?;
+        ahead.into_iter().zip(folded).collect()
+    } else {
+        HashMap::new()
+    };
     let (target_version, target) = match target {
         Some(given) => given,
-        None => cache.fold(store, &command.stream_id()).await?,
+        None => match fresh.get(&command.stream_id()) {
+            Some(f) => f.clone(),
+            None => cache.fold(store, &command.stream_id()).await?,
+        },
     };
     let mut world = World::new();
     merge(&mut world, &target);
-    // The referenced aggregate: named by a creating command, otherwise found through the target.
-    let referenced = match command {
-        DomainCommand::Idea(IdeaCommand::ProposeIdea { problem_id, .. }) => {
-            Some(problem_id.stream_id())
-        }
-        DomainCommand::Idea(c) => world
-            .ideas
-            .get(&c.idea_id())
-            .map(|i| i.problem_id.stream_id()),
-        DomainCommand::Distribution(DistributionCommand::ProposeDistribution {
-            idea_id, ..
-        }) => Some(idea_id.stream_id()),
-        DomainCommand::Distribution(c) => world
-            .distributions
-            .get(&c.distribution_id())
-            .map(|d| d.idea_id.stream_id()),
-        _ => None,
-    };
-    if let Some(stream) = referenced {
-        fold_stream(store, cache, &stream, &mut world).await?;
+    if let Some(stream) = referenced_stream(command, &world) {
+        fold_stream(store, cache, &fresh, &stream, &mut world).await?;
     }
     let hub_id = world.hub_of(command);
     if let Some(hub) = hub_id {
         if !matches!(command, DomainCommand::Hub(_)) {
-            fold_stream(store, cache, &hub.stream_id(), &mut world).await?;
+            fold_stream(store, cache, &fresh, &hub.stream_id(), &mut world).await?;
         }
     }
     Ok((

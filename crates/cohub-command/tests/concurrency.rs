@@ -6,6 +6,8 @@
 //! the rules, so a lost update, a double append or a consent counted for a voided version would
 //! show up even if every call had answered "ok".
 
+mod common;
+
 use cohub_command::{decode, CommandError, CommandService, Outcome, Submission};
 use cohub_domain::distribution::{DistributionCommand, DistributionEvent, Terms};
 use cohub_domain::example::{self, *};
@@ -15,6 +17,7 @@ use cohub_domain::{
 };
 use cohub_store::sled_store::SledStore;
 use cohub_store::{Envelope, EventStore, StoreError, Verification};
+use common::Instrumented;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -689,87 +692,6 @@ async fn a_hot_stream_takes_every_command_without_a_conflict() {
     );
 }
 
-/// A store that fails chosen placed appends (by the order they were placed in) without
-/// writing them, as a failed disk or a refused request would; everything else is the sled
-/// store's.
-struct FailingPlacements {
-    inner: SledStore,
-    placed: AtomicU64,
-    fail: BTreeSet<u64>,
-}
-
-#[async_trait::async_trait]
-impl EventStore for FailingPlacements {
-    async fn append(
-        &self,
-        req: cohub_store::AppendRequest,
-    ) -> cohub_store::StoreResult<cohub_store::Receipt> {
-        self.place(req).await.await
-    }
-    async fn place(&self, req: cohub_store::AppendRequest) -> cohub_store::PlacedAppend {
-        let n = self.placed.fetch_add(1, Ordering::SeqCst);
-        if self.fail.contains(&n) {
-            return Box::pin(std::future::ready(Err(StoreError::Backend(format!(
-                "placed append {n} failed on purpose"
-            )))));
-        }
-        self.inner.place(req).await
-    }
-    async fn idempotent_receipt(
-        &self,
-        hub_id: uuid::Uuid,
-        actor: uuid::Uuid,
-        key: &str,
-    ) -> cohub_store::StoreResult<Option<cohub_store::Receipt>> {
-        self.inner.idempotent_receipt(hub_id, actor, key).await
-    }
-    async fn import(
-        &self,
-        envelopes: Vec<Envelope>,
-    ) -> cohub_store::StoreResult<cohub_store::ImportReport> {
-        self.inner.import(envelopes).await
-    }
-    async fn stream_version(&self, stream_id: &str) -> cohub_store::StoreResult<u64> {
-        self.inner.stream_version(stream_id).await
-    }
-    async fn read_stream(
-        &self,
-        stream_id: &str,
-        after: u64,
-    ) -> cohub_store::StoreResult<Vec<Envelope>> {
-        self.inner.read_stream(stream_id, after).await
-    }
-    async fn read_hub(
-        &self,
-        hub_id: uuid::Uuid,
-        after_seq: u64,
-        limit: usize,
-    ) -> cohub_store::StoreResult<Vec<Envelope>> {
-        self.inner.read_hub(hub_id, after_seq, limit).await
-    }
-    async fn read_all(&self, after: u64, limit: usize) -> cohub_store::StoreResult<Vec<Envelope>> {
-        self.inner.read_all(after, limit).await
-    }
-    async fn head_position(&self) -> cohub_store::StoreResult<u64> {
-        self.inner.head_position().await
-    }
-    async fn hubs(&self) -> cohub_store::StoreResult<Vec<uuid::Uuid>> {
-        self.inner.hubs().await
-    }
-    async fn chain_head(
-        &self,
-        hub_id: uuid::Uuid,
-    ) -> cohub_store::StoreResult<cohub_store::ChainHead> {
-        self.inner.chain_head(hub_id).await
-    }
-    async fn verify_hub(&self, hub_id: uuid::Uuid) -> cohub_store::StoreResult<Verification> {
-        self.inner.verify_hub(hub_id).await
-    }
-    fn subscribe(&self, after: u64) -> cohub_store::EnvelopeStream {
-        self.inner.subscribe(after)
-    }
-}
-
 /// Placed appends that fail in the middle of a burst on one stream: the commands placed after
 /// them (which counted on their versions) are decided again and carried out, the failed ones
 /// are told of the failure, nobody is told of a conflict, and the log holds exactly the
@@ -777,11 +699,10 @@ impl EventStore for FailingPlacements {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_failed_placement_in_a_burst_fails_only_its_own_command() {
     let (_dir, store, _) = story_until("propose_idea").await;
-    let failing = Arc::new(FailingPlacements {
-        inner: store.clone(),
-        placed: AtomicU64::new(0),
-        fail: [5, 17, 18, 40].into_iter().collect(),
-    });
+    let failing = Arc::new(Instrumented::new(
+        store.clone(),
+        [5, 17, 18, 40].into_iter().collect(),
+    ));
     let service = CommandService::new(failing.clone());
     let answers = feedback_at_once(&service, 5000, 64).await;
     let mut acknowledged = BTreeSet::new();

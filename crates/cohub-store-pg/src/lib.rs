@@ -265,6 +265,10 @@ impl EventStore for PgStore {
         read::read_stream(&self.inner.pool, stream_id, after_version).await
     }
 
+    async fn read_streams(&self, wanted: &[(String, u64)]) -> StoreResult<Vec<Vec<Envelope>>> {
+        read::read_streams(&self.inner.pool, wanted).await
+    }
+
     async fn read_hub(
         &self,
         hub_id: Uuid,

@@ -121,6 +121,49 @@ pub(crate) async fn read_stream(
     decode_all(&rows)
 }
 
+/// Several streams' events after the versions given, in one round trip: one indexed `SELECT`
+/// per stream, joined with `UNION ALL`.
+pub(crate) async fn read_streams(
+    pool: &PgPool,
+    wanted: &[(String, u64)],
+) -> StoreResult<Vec<Vec<Envelope>>> {
+    if wanted.len() <= 1 {
+        let mut out = Vec::new();
+        for (stream_id, after) in wanted {
+            out.push(read_stream(pool, stream_id, *after).await?);
+        }
+        return Ok(out);
+    }
+    let mut qb: sqlx::QueryBuilder<sqlx::Postgres> = sqlx::QueryBuilder::new("");
+    for (i, (stream_id, after)) in wanted.iter().enumerate() {
+        if i > 0 {
+            qb.push(" UNION ALL ");
+        }
+        qb.push(format!(
+            "(SELECT {i}::int4 AS part, {EVENT_COLUMNS} FROM events WHERE stream_id = "
+        ))
+        .push_bind(stream_id.clone())
+        .push(" AND stream_version > ")
+        .push_bind(to_i64(*after))
+        .push(" ORDER BY stream_version)");
+    }
+    let rows = qb.build().fetch_all(pool).await.map_err(map_sqlx)?;
+    let mut out: Vec<Vec<Envelope>> = wanted.iter().map(|_| Vec::new()).collect();
+    for row in &rows {
+        let part: i32 = row.try_get("part").map_err(map_sqlx)?;
+        let slot = usize::try_from(part)
+            .ok()
+            .and_then(|p| out.get_mut(p))
+            .ok_or_else(|| StoreError::Backend(format!("read_streams: no part {part}")))?;
+        slot.push(decode_event(row)?);
+    }
+    // Each part was asked in version order; a union promises no order across its parts.
+    for slot in &mut out {
+        slot.sort_by_key(|e| e.stream_version);
+    }
+    Ok(out)
+}
+
 /// A hub's events with sequence > `after_seq`, in order, at most `limit`.
 pub(crate) async fn read_hub(
     pool: &PgPool,

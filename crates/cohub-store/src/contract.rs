@@ -42,6 +42,7 @@ macro_rules! for_each_contract_check {
             rejections_leave_state_unchanged,
             concurrent_appends_one_stream,
             placed_appends_keep_their_order,
+            read_streams_answers_each_stream,
             concurrent_appends_many_streams,
             paging,
             chain_head_matches_receipts,
@@ -667,6 +668,49 @@ pub async fn concurrent_appends_one_stream(store: Store) {
         (1..=ROUNDS).collect::<Vec<_>>(),
         "one event per version"
     );
+}
+
+/// Several streams read at once: each gets exactly its events after the version asked, in
+/// order, in the order asked (a stream asked twice, and one that does not exist, included).
+pub async fn read_streams_answers_each_stream(store: Store) {
+    let hub = Uuid::now_v7();
+    let (a, b, none) = (new_stream(), new_stream(), new_stream());
+    store
+        .append(request(hub, &a, ExpectedVersion::NoStream, 3, "a"))
+        .await
+        .expect("append a");
+    store
+        .append(request(hub, &b, ExpectedVersion::NoStream, 2, "b"))
+        .await
+        .expect("append b");
+    let wanted = vec![
+        (a.clone(), 1),
+        (b.clone(), 0),
+        (none.clone(), 0),
+        (a.clone(), 0),
+        (b.clone(), 2),
+    ];
+    let got = store.read_streams(&wanted).await.expect("read_streams");
+    let versions: Vec<Vec<(String, u64)>> = got
+        .iter()
+        .map(|events| {
+            events
+                .iter()
+                .map(|e| (e.stream_id.clone(), e.stream_version))
+                .collect()
+        })
+        .collect();
+    assert_eq!(
+        versions,
+        vec![
+            vec![(a.clone(), 2), (a.clone(), 3)],
+            vec![(b.clone(), 1), (b.clone(), 2)],
+            vec![],
+            vec![(a.clone(), 1), (a.clone(), 2), (a.clone(), 3)],
+            vec![],
+        ]
+    );
+    assert_eq!(got[0], store.read_stream(&a, 1).await.expect("read_stream"));
 }
 
 /// Appends placed one after another on one stream, each expecting the version the one before

@@ -79,6 +79,17 @@ pub trait EventStore: Send + Sync + 'static {
     /// A stream's events with version > `after_version`, in order.
     async fn read_stream(&self, stream_id: &str, after_version: u64) -> StoreResult<Vec<Envelope>>;
 
+    /// Several streams' events at once: for each `(stream_id, after_version)` of `wanted`, its
+    /// events with version > `after_version`, in order, in the order asked. The default reads
+    /// them one by one; a networked store answers in one round trip.
+    async fn read_streams(&self, wanted: &[(String, u64)]) -> StoreResult<Vec<Vec<Envelope>>> {
+        let mut out = Vec::with_capacity(wanted.len());
+        for (stream_id, after_version) in wanted {
+            out.push(self.read_stream(stream_id, *after_version).await?);
+        }
+        Ok(out)
+    }
+
     /// A hub's events with hub sequence > `after_seq`, in order, at most `limit`.
     async fn read_hub(
         &self,
