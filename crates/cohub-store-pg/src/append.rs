@@ -321,14 +321,7 @@ async fn run(
     }
 
     // 4. The tail: global positions in commit order (row lock on `log_head` until commit).
-    let (last_position, now): (i64, DateTime<Utc>) = sqlx::query_as(
-        "UPDATE log_head SET position = position + $1 WHERE id = 1 \
-         RETURNING position, clock_timestamp()",
-    )
-    .bind(to_i64(n))
-    .fetch_one(&mut **tx)
-    .await?;
-    let last_position = last_position as u64;
+    let (last_position, now) = take_positions(tx, n).await?;
     let first_position = last_position + 1 - n;
 
     let envelopes = seal_events(
@@ -378,6 +371,22 @@ async fn run(
         hook.hold(backend_pid).await;
     }
     Ok(Done::Appended(receipt, xid))
+}
+
+/// Takes `n` positions from the global counter, row-locking it until the transaction ends;
+/// answers the last one taken and the database's clock.
+pub(crate) async fn take_positions(
+    tx: &mut Transaction<'static, Postgres>,
+    n: u64,
+) -> Result<(u64, DateTime<Utc>), sqlx::Error> {
+    let (last, now): (i64, DateTime<Utc>) = sqlx::query_as(
+        "UPDATE log_head SET position = position + $1 WHERE id = 1 \
+         RETURNING position, clock_timestamp()",
+    )
+    .bind(to_i64(n))
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok((last.max(0) as u64, now))
 }
 
 /// The sealed envelopes of `req`'s events: stream versions after `current`, hub sequences after

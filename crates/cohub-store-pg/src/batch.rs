@@ -292,50 +292,15 @@ async fn decide_and_write(
         .collect();
 
     // 2. Idempotency records and stream versions named by the batch.
-    let keyed: Vec<usize> = live
-        .iter()
-        .copied()
-        .filter(|&i| reqs[i].idempotency_key.is_some())
-        .collect();
-    let mut records: HashMap<(Uuid, Uuid, String), KeyRecord> = HashMap::new();
-    if !keyed.is_empty() {
-        let key_hubs: Vec<Uuid> = keyed.iter().map(|&i| reqs[i].hub_id).collect();
-        let members: Vec<Uuid> = keyed.iter().map(|&i| reqs[i].actor.member_id).collect();
-        let keys: Vec<String> = keyed
-            .iter()
-            .map(|&i| reqs[i].idempotency_key.clone().unwrap_or_default())
-            .collect();
-        let seen: Vec<(
-            Uuid,
-            Uuid,
-            String,
-            String,
-            Option<String>,
-            serde_json::Value,
-        )> = sqlx::query_as(
-            "SELECT i.hub_id, i.member_id, i.key, i.fingerprint, i.client_fingerprint, \
-                 i.receipt FROM idempotency i \
-                 JOIN unnest($1::uuid[], $2::uuid[], $3::text[]) AS k(hub_id, member_id, key) \
-                 ON i.hub_id = k.hub_id AND i.member_id = k.member_id AND i.key = k.key",
-        )
-        .bind(&key_hubs)
-        .bind(&members)
-        .bind(&keys)
-        .fetch_all(&mut **tx)
-        .await?;
-        for (hub, member, key, fingerprint, client_fingerprint, receipt) in seen {
-            let receipt: Receipt = serde_json::from_value(receipt)
-                .map_err(|e| sqlx::Error::Decode(format!("stored receipt: {e}").into()))?;
-            records.insert(
-                (hub, member, key),
-                KeyRecord {
-                    fingerprint,
-                    client_fingerprint,
-                    receipt,
-                },
-            );
-        }
-    }
+    let mut records = crate::read::key_records(
+        tx,
+        live.iter().filter_map(|&i| {
+            let req = &reqs[i];
+            let key = req.idempotency_key.clone()?;
+            Some((req.hub_id, req.actor.member_id, key))
+        }),
+    )
+    .await?;
     let mut names: Vec<String> = live.iter().map(|&i| reqs[i].stream_id.clone()).collect();
     names.sort();
     names.dedup();
@@ -410,14 +375,8 @@ async fn decide_and_write(
     }
 
     // 4. Positions for all, sealed in order; then the set-based writes.
-    let (last_position, now): (i64, DateTime<Utc>) = sqlx::query_as(
-        "UPDATE log_head SET position = position + $1 WHERE id = 1 \
-         RETURNING position, clock_timestamp()",
-    )
-    .bind(to_i64(total))
-    .fetch_one(&mut **tx)
-    .await?;
-    let mut next_position = last_position as u64 + 1 - total;
+    let (last_position, now) = append::take_positions(tx, total).await?;
+    let mut next_position = last_position + 1 - total;
     let mut envelopes = Vec::with_capacity(total as usize);
     let mut receipts: HashMap<usize, Receipt> = HashMap::new();
     for a in &accepted {
@@ -524,7 +483,7 @@ async fn decide_and_write(
         }
     }
     let note = serde_json::json!({
-        "first_position": last_position as u64 + 1 - total,
+        "first_position": last_position + 1 - total,
         "last_position": last_position,
     })
     .to_string();

@@ -11,7 +11,7 @@ use crate::read::to_i64;
 use cohub_store::chain::GENESIS_HASH;
 use cohub_store::idempotency::KeyRecord;
 use cohub_store::import::{self, ImportBase};
-use cohub_store::{ChainHead, Envelope, ImportReport, Receipt, StoreError, StoreResult};
+use cohub_store::{ChainHead, Envelope, ImportReport, StoreError, StoreResult};
 use sqlx::PgPool;
 use std::collections::{BTreeSet, HashMap};
 use uuid::Uuid;
@@ -143,43 +143,7 @@ async fn run(
                 .map(|k| (e.hub_id, e.actor.member_id, k))
         })
         .collect();
-    let (mut key_hubs, mut key_actors, mut key_names) = (Vec::new(), Vec::new(), Vec::new());
-    for (hub, actor, key) in keys {
-        key_hubs.push(hub);
-        key_actors.push(actor);
-        key_names.push(key);
-    }
-    type Row = (
-        Uuid,
-        Uuid,
-        String,
-        String,
-        Option<String>,
-        serde_json::Value,
-    );
-    let rows: Vec<Row> = sqlx::query_as(
-        "SELECT i.hub_id, i.member_id, i.key, i.fingerprint, i.client_fingerprint, i.receipt \
-         FROM idempotency i \
-         JOIN unnest($1::uuid[], $2::uuid[], $3::text[]) AS k(hub_id, member_id, key) \
-           ON i.hub_id = k.hub_id AND i.member_id = k.member_id AND i.key = k.key",
-    )
-    .bind(&key_hubs)
-    .bind(&key_actors)
-    .bind(&key_names)
-    .fetch_all(&mut **tx)
-    .await
-    .map_err(map_sqlx)?;
-    let mut idempotency = HashMap::new();
-    for (hub, actor, key, fingerprint, client_fingerprint, receipt) in rows {
-        let receipt: Receipt = serde_json::from_value(receipt)
-            .map_err(|e| StoreError::Corrupt(format!("stored receipt: {e}")))?;
-        let record = KeyRecord {
-            fingerprint,
-            client_fingerprint,
-            receipt,
-        };
-        idempotency.insert((hub, actor, key), record);
-    }
+    let idempotency = crate::read::key_records(tx, keys).await.map_err(map_sqlx)?;
     let base = Base {
         position: position.max(0) as u64,
         heads,

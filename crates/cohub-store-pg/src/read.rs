@@ -6,6 +6,7 @@
 
 use crate::error::map_sqlx;
 use cohub_store::chain::{verify_events, GENESIS_HASH};
+use cohub_store::idempotency::KeyRecord;
 use cohub_store::{ActorRef, ChainHead, Envelope, Receipt, StoreError, StoreResult, Verification};
 use sqlx::postgres::PgRow;
 use sqlx::{PgPool, Row};
@@ -311,4 +312,53 @@ pub(crate) async fn verify_hub(pool: &PgPool, hub_id: Uuid) -> StoreResult<Verif
         }
     }
     Ok(verification)
+}
+
+/// The stored idempotency records of the given (hub, member, key) triples, in one query.
+pub(crate) async fn key_records(
+    conn: &mut sqlx::PgConnection,
+    keys: impl IntoIterator<Item = (Uuid, Uuid, String)>,
+) -> Result<std::collections::HashMap<(Uuid, Uuid, String), KeyRecord>, sqlx::Error> {
+    let (mut hubs, mut members, mut names) = (Vec::new(), Vec::new(), Vec::new());
+    for (hub, member, key) in keys {
+        hubs.push(hub);
+        members.push(member);
+        names.push(key);
+    }
+    let mut records = std::collections::HashMap::new();
+    if hubs.is_empty() {
+        return Ok(records);
+    }
+    type Row = (
+        Uuid,
+        Uuid,
+        String,
+        String,
+        Option<String>,
+        serde_json::Value,
+    );
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT i.hub_id, i.member_id, i.key, i.fingerprint, i.client_fingerprint, i.receipt \
+         FROM idempotency i \
+         JOIN unnest($1::uuid[], $2::uuid[], $3::text[]) AS k(hub_id, member_id, key) \
+           ON i.hub_id = k.hub_id AND i.member_id = k.member_id AND i.key = k.key",
+    )
+    .bind(&hubs)
+    .bind(&members)
+    .bind(&names)
+    .fetch_all(&mut *conn)
+    .await?;
+    for (hub, member, key, fingerprint, client_fingerprint, receipt) in rows {
+        let receipt: Receipt = serde_json::from_value(receipt)
+            .map_err(|e| sqlx::Error::Decode(format!("stored receipt: {e}").into()))?;
+        records.insert(
+            (hub, member, key),
+            KeyRecord {
+                fingerprint,
+                client_fingerprint,
+                receipt,
+            },
+        );
+    }
+    Ok(records)
 }
