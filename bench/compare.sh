@@ -28,10 +28,10 @@ PID=
 trap 'if [ -n "$PID" ]; then kill $PID 2>/dev/null || true; fi; rm -rf "$WORK"' EXIT
 if [ $QUICK = 1 ]; then
   CONNS="1 4"; DURATION=1; PROFILE=debug; OUT="$WORK/out"; mkdir -p "$OUT"
-  cargo build -q --bin cohub --bin cohub-bench
+  cargo build -q -p cohub -p cohub-bench
 else
   CONNS=${CONNS:-"1 4 16 64"}; DURATION=${DURATION:-10}; PROFILE=release; OUT=bench
-  cargo build -q --release --bin cohub --bin cohub-bench
+  cargo build -q --release -p cohub -p cohub-bench
 fi
 BIN=${CARGO_TARGET_DIR:-target}/$PROFILE
 COHUB=$BIN/cohub
