@@ -45,7 +45,7 @@ use cohub_store::chain::GENESIS_HASH;
 use cohub_store::idempotency::KeyRecord;
 use cohub_store::{AppendRequest, ExpectedVersion, Receipt, StoreError, StoreResult};
 use sqlx::{PgPool, Postgres, Transaction};
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -55,7 +55,7 @@ use uuid::Uuid;
 /// The most appends one batch takes (the rest wait for the next).
 pub(crate) const MAX_BATCH: usize = 256;
 
-/// What the writer has done, for tests and metrics: batches of two or more written in one
+/// What the writer has done (the batch tests read it): batches of two or more written in one
 /// transaction, and batches that lost a race and were retried append by append.
 #[derive(Debug, Default)]
 pub struct WriterStats {
@@ -154,8 +154,6 @@ struct Accepted {
     index: usize,
     /// The stream's version before it.
     current: u64,
-    /// Whether its stream is new to the table (inserted) or there already (updated).
-    new_stream: bool,
 }
 
 /// Writes a batch of two or more appends in one transaction (see the module docs). `Err`
@@ -318,16 +316,25 @@ async fn decide_and_write(
     // 3. Decide each append in order, counting the batch's earlier appends.
     let mut accepted: Vec<Accepted> = Vec::new();
     let mut total: u64 = 0;
+    // Keys first used in this batch, by the index of the append that used them; and the
+    // repeats of those, answered with that append's receipt once it is sealed.
+    let mut used_here: HashMap<(Uuid, Uuid, String), usize> = HashMap::new();
+    let mut repeats: Vec<(usize, usize)> = Vec::new();
+    // What the batch writes to: its streams (sorted, so updates lock in one order) and hubs.
+    let mut touched_streams: BTreeSet<&str> = BTreeSet::new();
+    let mut touched_hubs: BTreeSet<Uuid> = BTreeSet::new();
     for &i in &live {
         let req = &reqs[i];
         if let Some(key) = &req.idempotency_key {
             let id = (req.hub_id, req.actor.member_id, key.clone());
             if let Some(record) = records.get(&id) {
-                results[i] = Some(if record.repeated_by(req) {
-                    Ok(record.receipt.clone())
+                if !record.repeated_by(req) {
+                    results[i] = Some(Err(StoreError::IdempotencyMismatch { key: key.clone() }));
+                } else if let Some(&first) = used_here.get(&id) {
+                    repeats.push((i, first));
                 } else {
-                    Err(StoreError::IdempotencyMismatch { key: key.clone() })
-                });
+                    results[i] = Some(Ok(record.receipt.clone()));
+                }
                 continue;
             }
         }
@@ -352,20 +359,20 @@ async fn decide_and_write(
         }
         let n = req.events.len() as u64;
         streams.insert(req.stream_id.clone(), (req.hub_id, current + n, in_table));
-        accepted.push(Accepted {
-            index: i,
-            current,
-            new_stream: !in_table,
-        });
+        touched_streams.insert(&req.stream_id);
+        touched_hubs.insert(req.hub_id);
+        accepted.push(Accepted { index: i, current });
         total += n;
         if let Some(key) = &req.idempotency_key {
-            // A repeat later in the batch answers from this append's receipt (filled below).
+            // Kept for `repeated_by` only: a repeat answers with this append's receipt.
+            let id = (req.hub_id, req.actor.member_id, key.clone());
+            used_here.insert(id.clone(), i);
             records.insert(
-                (req.hub_id, req.actor.member_id, key.clone()),
+                id,
                 KeyRecord {
                     fingerprint: fingerprint(req),
                     client_fingerprint: req.client_fingerprint.clone(),
-                    receipt: placeholder_receipt(req),
+                    receipt: unsealed_receipt(req),
                 },
             );
         }
@@ -391,45 +398,21 @@ async fn decide_and_write(
         receipts.insert(a.index, receipt);
         envelopes.extend(sealed);
     }
-    // Repeats within the batch answer with the receipt of the append they repeat.
-    for &i in &live {
-        if let Some(Ok(r)) = &results[i] {
-            if r.event_ids.is_empty() {
-                let first = accepted
-                    .iter()
-                    .find(|a| {
-                        let other = &reqs[a.index];
-                        other.hub_id == reqs[i].hub_id
-                            && other.actor.member_id == reqs[i].actor.member_id
-                            && other.idempotency_key == reqs[i].idempotency_key
-                    })
-                    .map(|a| receipts[&a.index].clone());
-                results[i] = first.map(Ok);
-            }
-        }
+    for (i, first) in repeats {
+        results[i] = Some(Ok(receipts[&first].clone()));
     }
 
     let (mut new_ids, mut new_hubs, mut new_versions) = (Vec::new(), Vec::new(), Vec::new());
     let (mut old_ids, mut old_versions) = (Vec::new(), Vec::new());
-    let mut final_versions: HashMap<&str, (Uuid, u64, bool)> = HashMap::new();
-    for a in &accepted {
-        let req = &reqs[a.index];
-        let version = receipts[&a.index].stream_version;
-        let entry = final_versions.entry(req.stream_id.as_str()).or_insert((
-            req.hub_id,
-            version,
-            a.new_stream,
-        ));
-        entry.1 = version;
-    }
-    for (stream, (hub, version, new)) in final_versions {
-        if new {
+    for stream in touched_streams {
+        let (hub, version, in_table) = streams[stream];
+        if in_table {
+            old_ids.push(stream.to_string());
+            old_versions.push(to_i64(version));
+        } else {
             new_ids.push(stream.to_string());
             new_hubs.push(hub);
             new_versions.push(to_i64(version));
-        } else {
-            old_ids.push(stream.to_string());
-            old_versions.push(to_i64(version));
         }
     }
     sqlx::query(
@@ -450,22 +433,13 @@ async fn decide_and_write(
         insert_events(tx, chunk).await?;
     }
 
-    let (head_ids, head_seqs, head_hashes): (Vec<Uuid>, Vec<i64>, Vec<String>) = {
-        let mut h: Vec<_> = heads
-            .into_iter()
-            .filter(|(hub, _)| accepted.iter().any(|a| reqs[a.index].hub_id == *hub))
-            .collect();
-        h.sort_by_key(|(hub, _)| *hub);
-        let mut ids = Vec::new();
-        let mut seqs = Vec::new();
-        let mut hashes = Vec::new();
-        for (hub, (seq, hash)) in h {
-            ids.push(hub);
-            seqs.push(to_i64(seq));
-            hashes.push(hash);
-        }
-        (ids, seqs, hashes)
-    };
+    let (mut head_ids, mut head_seqs, mut head_hashes) = (Vec::new(), Vec::new(), Vec::new());
+    for hub in touched_hubs {
+        let (seq, hash) = &heads[&hub];
+        head_ids.push(hub);
+        head_seqs.push(to_i64(*seq));
+        head_hashes.push(hash.clone());
+    }
     let (mut k_hubs, mut k_members, mut k_keys) = (Vec::new(), Vec::new(), Vec::new());
     let (mut k_fps, mut k_client_fps, mut k_receipts) = (Vec::new(), Vec::new(), Vec::new());
     for a in &accepted {
@@ -529,9 +503,9 @@ async fn decide_and_write(
     Ok(Some(in_flight))
 }
 
-/// A receipt with no events: marks, until the batch's positions are known, a repeat of an
-/// append accepted earlier in the same batch (replaced before anyone sees it).
-fn placeholder_receipt(req: &AppendRequest) -> Receipt {
+/// The receipt an accepted append will have, before its positions are known: what its
+/// in-batch key record holds until then (no one is answered from it).
+fn unsealed_receipt(req: &AppendRequest) -> Receipt {
     Receipt {
         hub_id: req.hub_id,
         stream_id: req.stream_id.clone(),
