@@ -29,21 +29,18 @@ pub fn decode(envelope: &Envelope) -> Result<DomainEvent, DomainError> {
     )
 }
 
-/// Folds one stream into `world`: as read ahead in `fresh`, else from the cache's state plus
+/// A stream's state and version: as read ahead in `fresh`, else from the cache's state plus
 /// the stream's tail.
-async fn fold_stream(
+async fn folded(
     store: &dyn EventStore,
     cache: &StreamCache,
     fresh: &HashMap<String, (u64, Arc<World>)>,
     stream_id: &str,
-    world: &mut World,
-) -> Result<u64, CommandError> {
-    let (version, folded) = match fresh.get(stream_id) {
-        Some(f) => f.clone(),
-        None => cache.fold(store, stream_id).await?,
-    };
-    merge(world, &folded);
-    Ok(version)
+) -> Result<(u64, Arc<World>), CommandError> {
+    match fresh.get(stream_id) {
+        Some(f) => Ok(f.clone()),
+        None => cache.fold(store, stream_id).await,
+    }
 }
 
 /// The stream of the aggregate a command refers to: named by a creating command, otherwise
@@ -171,20 +168,20 @@ pub(crate) async fn load_over(
     };
     let (target_version, target) = match target {
         Some(given) => given,
-        None => match fresh.get(&command.stream_id()) {
-            Some(f) => f.clone(),
-            None => cache.fold(store, &command.stream_id()).await?,
-        },
+        None => folded(store, cache, &fresh, &command.stream_id()).await?,
     };
     let mut world = World::new();
     merge(&mut world, &target);
     if let Some(stream) = referenced_stream(command, &world) {
-        fold_stream(store, cache, &fresh, &stream, &mut world).await?;
+        merge(&mut world, &folded(store, cache, &fresh, &stream).await?.1);
     }
     let hub_id = world.hub_of(command);
     if let Some(hub) = hub_id {
         if !matches!(command, DomainCommand::Hub(_)) {
-            fold_stream(store, cache, &fresh, &hub.stream_id(), &mut world).await?;
+            merge(
+                &mut world,
+                &folded(store, cache, &fresh, &hub.stream_id()).await?.1,
+            );
         }
     }
     Ok((
