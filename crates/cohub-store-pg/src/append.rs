@@ -2,17 +2,24 @@
 //!
 //! # Order of work in the transaction
 //!
+//! Three statements between `BEGIN` and `COMMIT`, each one round trip:
+//!
 //! 1. Lock the hub's head row (`INSERT .. ON CONFLICT DO UPDATE .. RETURNING` on `hubs`, which
 //!    creates it if absent and row-locks it either way). Appends to one hub serialise here;
-//!    appends to different hubs do not.
-//! 2. Idempotency: a stored receipt for (hub, actor, key) is returned if the request repeats the
-//!    first ([`KeyRecord::repeated_by`]; nothing is appended), else `IdempotencyMismatch`.
-//! 3. Expected version against `streams` (stale: `Conflict`; stream of another hub: `WrongHub`),
-//!    and the stream's new version is written.
-//! 4. **The tail**: `UPDATE log_head SET position = position + n RETURNING ..` row-locks the
-//!    single global counter until commit. The events get positions from it, are sealed with
-//!    [`cohub_store::chain::seal`] and inserted, the hub head and idempotency receipt are written,
-//!    `pg_notify('cohub_events', ..)` is queued, and the transaction commits.
+//!    appends to different hubs do not. This must be a statement of its own: the next one's
+//!    snapshot is taken only once the lock is granted, so it sees what the append before it
+//!    left.
+//! 2. **Check and take** (one statement of common table expressions): the idempotency record
+//!    of (hub, actor, key), the stream's owner and version and, only if the request is new, the
+//!    stream is the hub's and its version is the one expected, the stream's new version is
+//!    written and **the tail** begins: `UPDATE log_head SET position = position + n
+//!    RETURNING ..` row-locks the single global counter until commit. Otherwise nothing is
+//!    written, and the caller answers from what was read: a stored receipt if the request
+//!    repeats the first ([`KeyRecord::repeated_by`]), else `IdempotencyMismatch`; `WrongHub`;
+//!    `Conflict`.
+//! 3. The events are sealed with [`cohub_store::chain::seal`] and inserted, and the hub head,
+//!    the idempotency receipt and `pg_notify('cohub_events', ..)` written, in one statement;
+//!    then the transaction commits.
 //!
 //! # Why positions are assigned at the tail under a lock (the skipped-event trap)
 //!
@@ -24,7 +31,7 @@
 //! rolls the counter back). So positions are gap-free and in commit order: when position `p` is
 //! visible to a snapshot, every position below `p` is already visible to it, and "read
 //! position > last seen" never skips an event. The global lock covers only the tail (a counter
-//! update, one multi-row insert, one small statement, the commit); hub locking, idempotency and
+//! update, one statement of inserts, the commit); hub locking, idempotency and
 //! version checks of different hubs run in parallel.
 //!
 //! Unique constraints on (position), (hub_id, hub_seq) and (stream_id, stream_version) are the
@@ -236,6 +243,116 @@ enum Done {
     Repeat(Receipt),
 }
 
+/// Step 2 of an append, run once the hub's row is locked: reads the idempotency record of
+/// (hub, actor, key) and the stream's owner and version and, only if there is no record, the
+/// stream is the hub's (or new) and its version is the expected one (`$5`, null for any),
+/// writes the stream's new version and takes `$6` positions from the global counter
+/// (row-locking it until the transaction ends). Every part reads the same snapshot, taken
+/// after the hub's lock was granted, and every append to this hub holds that lock, so what it
+/// reads of this hub's rows cannot change under it.
+const CHECK_AND_TAKE: &str = "\
+WITH st AS (SELECT hub_id, version FROM streams WHERE stream_id = $1), \
+idem AS (SELECT fingerprint, client_fingerprint, receipt FROM idempotency \
+         WHERE $4::text IS NOT NULL AND hub_id = $2 AND member_id = $3 AND key = $4), \
+ok AS (SELECT COALESCE((SELECT version FROM st), 0) AS current \
+       WHERE NOT EXISTS (SELECT 1 FROM idem) \
+         AND COALESCE((SELECT hub_id FROM st), $2) = $2 \
+         AND ($5::bigint IS NULL OR COALESCE((SELECT version FROM st), 0) = $5)), \
+upd AS (UPDATE streams SET version = ok.current + $6 FROM ok WHERE stream_id = $1), \
+ins AS (INSERT INTO streams (stream_id, hub_id, version) \
+        SELECT $1, $2, ok.current + $6 FROM ok WHERE NOT EXISTS (SELECT 1 FROM st)), \
+pos AS (UPDATE log_head SET position = position + $6 \
+        WHERE id = 1 AND EXISTS (SELECT 1 FROM ok) \
+        RETURNING position, clock_timestamp() AS now) \
+SELECT (SELECT fingerprint FROM idem) AS seen_fingerprint, \
+       (SELECT client_fingerprint FROM idem) AS seen_client_fingerprint, \
+       (SELECT receipt FROM idem) AS seen_receipt, \
+       (SELECT hub_id FROM st) AS owner, \
+       (SELECT version FROM st) AS version, \
+       (SELECT position FROM pos) AS last_position, \
+       (SELECT now FROM pos) AS now";
+
+/// What [`CHECK_AND_TAKE`] found and took.
+#[derive(sqlx::FromRow)]
+struct Checked {
+    /// The stored request's fingerprint, if the key was seen.
+    seen_fingerprint: Option<String>,
+    /// The stored client fingerprint, if the key was seen with one.
+    seen_client_fingerprint: Option<String>,
+    /// The stored receipt, if the key was seen.
+    seen_receipt: Option<serde_json::Value>,
+    /// The hub the stream belongs to, if it exists.
+    owner: Option<uuid::Uuid>,
+    /// The stream's version before this append, if it exists.
+    version: Option<i64>,
+    /// The last position taken, if the append may go ahead.
+    last_position: Option<i64>,
+    /// The database's clock when the positions were taken.
+    now: Option<DateTime<Utc>>,
+}
+
+/// The writes that end an append, after its events: the hub's head, the idempotency receipt
+/// and the notification.
+struct Tail<'a> {
+    hub_id: uuid::Uuid,
+    last: &'a Envelope,
+    member_id: uuid::Uuid,
+    key: Option<&'a str>,
+    fingerprint: &'a str,
+    client_fingerprint: Option<&'a str>,
+    receipt: &'a serde_json::Value,
+    first_position: u64,
+    last_position: u64,
+}
+
+/// Inserts sealed envelopes (at most [`INSERT_CHUNK`]) and writes `tail` in the same
+/// statement: one round trip for the end of an append.
+async fn insert_with_tail(
+    tx: &mut Transaction<'static, Postgres>,
+    envelopes: &[Envelope],
+    tail: &Tail<'_>,
+) -> Result<(), sqlx::Error> {
+    let note = serde_json::json!({
+        "hub_id": tail.hub_id,
+        "first_position": tail.first_position,
+        "last_position": tail.last_position,
+    })
+    .to_string();
+    let mut qb: QueryBuilder<Postgres> = QueryBuilder::new(format!(
+        "WITH ev AS (INSERT INTO events ({}) ",
+        crate::read::EVENT_COLUMNS
+    ));
+    push_event_values(&mut qb, envelopes);
+    qb.push("), head AS (UPDATE hubs SET last_seq = ")
+        .push_bind(to_i64(tail.last.hub_seq))
+        .push(", last_hash = ")
+        .push_bind(tail.last.hash.clone())
+        .push(" WHERE hub_id = ")
+        .push_bind(tail.hub_id)
+        .push(
+            "), idem AS (INSERT INTO idempotency \
+               (hub_id, member_id, key, fingerprint, client_fingerprint, receipt) SELECT ",
+        )
+        .push_bind(tail.hub_id)
+        .push(", ")
+        .push_bind(tail.member_id)
+        .push(", k, ")
+        .push_bind(tail.fingerprint.to_string())
+        .push(", ")
+        .push_bind(tail.client_fingerprint.map(str::to_string))
+        .push(", ")
+        .push_bind(tail.receipt.clone())
+        .push(" FROM (SELECT ")
+        .push_bind(tail.key.map(str::to_string))
+        .push("::text AS k) given WHERE k IS NOT NULL) SELECT pg_notify(")
+        .push_bind(NOTIFY_CHANNEL)
+        .push(", ")
+        .push_bind(note)
+        .push(")");
+    qb.build().execute(&mut **tx).await?;
+    Ok(())
+}
+
 /// The transaction body.
 async fn run(
     tx: &mut Transaction<'static, Postgres>,
@@ -254,74 +371,57 @@ async fn run(
     .fetch_one(&mut **tx)
     .await?;
 
-    // 2. Idempotency (checked before the version: a retry carries a now-stale version).
+    // 2. One statement, run after the hub's lock is held (so it reads this hub's rows as the
+    //    last append to it left them): the idempotency record, the stream's owner and version,
+    //    and, only if the request is new, the stream is this hub's and its version is the one
+    //    expected, the stream's new version and the positions (see `CHECK_AND_TAKE`).
     let fp = req.idempotency_key.as_ref().map(|_| fingerprint(req));
-    if let Some(key) = &req.idempotency_key {
-        let seen: Option<(String, Option<String>, serde_json::Value)> = sqlx::query_as(
-            "SELECT fingerprint, client_fingerprint, receipt FROM idempotency \
-             WHERE hub_id = $1 AND member_id = $2 AND key = $3",
-        )
+    let n = req.events.len() as u64;
+    let expected = match req.expected_version {
+        ExpectedVersion::Any => None,
+        ExpectedVersion::NoStream => Some(0),
+        ExpectedVersion::Exact(v) => Some(to_i64(v)),
+    };
+    let checked: Checked = sqlx::query_as(CHECK_AND_TAKE)
+        .bind(&req.stream_id)
         .bind(req.hub_id)
         .bind(req.actor.member_id)
-        .bind(key)
-        .fetch_optional(&mut **tx)
+        .bind(req.idempotency_key.as_deref())
+        .bind(expected)
+        .bind(to_i64(n))
+        .fetch_one(&mut **tx)
         .await?;
-        if let Some((fingerprint, client_fingerprint, receipt)) = seen {
-            let record = KeyRecord {
-                fingerprint,
-                client_fingerprint,
-                receipt: serde_json::from_value(receipt)
-                    .map_err(|e| StoreError::Corrupt(format!("stored receipt: {e}")))?,
-            };
-            if !record.repeated_by(req) {
-                return Err(StoreError::IdempotencyMismatch { key: key.clone() }.into());
-            }
-            return Ok(Done::Repeat(record.receipt));
-        }
-    }
 
-    // 3. The stream's expected version.
-    let stream: Option<(uuid::Uuid, i64)> =
-        sqlx::query_as("SELECT hub_id, version FROM streams WHERE stream_id = $1")
-            .bind(&req.stream_id)
-            .fetch_optional(&mut **tx)
-            .await?;
-    if let Some((owner, _)) = stream {
-        if owner != req.hub_id {
-            return Err(StoreError::WrongHub {
-                stream_id: req.stream_id.clone(),
-            }
-            .into());
+    // Idempotency first: a retry carries a now-stale version.
+    if let (Some(key), Some(fingerprint), Some(receipt)) = (
+        &req.idempotency_key,
+        checked.seen_fingerprint,
+        checked.seen_receipt,
+    ) {
+        let record = KeyRecord {
+            fingerprint,
+            client_fingerprint: checked.seen_client_fingerprint,
+            receipt: serde_json::from_value(receipt)
+                .map_err(|e| StoreError::Corrupt(format!("stored receipt: {e}")))?,
+        };
+        if !record.repeated_by(req) {
+            return Err(StoreError::IdempotencyMismatch { key: key.clone() }.into());
         }
+        return Ok(Done::Repeat(record.receipt));
     }
-    let current = stream.map(|(_, v)| v.max(0) as u64).unwrap_or(0);
-    let ok = match req.expected_version {
-        ExpectedVersion::Any => true,
-        ExpectedVersion::NoStream => current == 0,
-        ExpectedVersion::Exact(v) => current == v,
-    };
-    if !ok {
+    if checked.owner.is_some_and(|owner| owner != req.hub_id) {
+        return Err(StoreError::WrongHub {
+            stream_id: req.stream_id.clone(),
+        }
+        .into());
+    }
+    let current = checked.version.map_or(0, |v| v.max(0) as u64);
+    let (Some(last_position), Some(now)) = (checked.last_position, checked.now) else {
+        // The statement took no positions only because the version did not hold.
         return Err(conflict(req, current).into());
-    }
-    let n = req.events.len() as u64;
+    };
+    let last_position = last_position.max(0) as u64;
     let new_version = current + n;
-    if stream.is_some() {
-        sqlx::query("UPDATE streams SET version = $2 WHERE stream_id = $1")
-            .bind(&req.stream_id)
-            .bind(to_i64(new_version))
-            .execute(&mut **tx)
-            .await?;
-    } else {
-        sqlx::query("INSERT INTO streams (stream_id, hub_id, version) VALUES ($1, $2, $3)")
-            .bind(&req.stream_id)
-            .bind(req.hub_id)
-            .bind(to_i64(new_version))
-            .execute(&mut **tx)
-            .await?;
-    }
-
-    // 4. The tail: global positions in commit order (row lock on `log_head` until commit).
-    let (last_position, now) = take_positions(tx, n).await?;
     let first_position = last_position + 1 - n;
 
     let envelopes = seal_events(
@@ -332,38 +432,29 @@ async fn run(
         now,
         last_hash,
     );
-    for chunk in envelopes.chunks(INSERT_CHUNK) {
-        insert_events(tx, chunk).await?;
-    }
     let receipt = receipt_of(req, &envelopes, new_version, now);
-    let last = envelopes.last().expect("at least one event");
     let receipt_json = serde_json::to_value(&receipt)
         .map_err(|e| StoreError::Backend(format!("receipt does not serialise: {e}")))?;
-    let note = serde_json::json!({
-        "hub_id": req.hub_id,
-        "first_position": first_position,
-        "last_position": last_position,
-    })
-    .to_string();
-    sqlx::query(
-        "WITH head AS (UPDATE hubs SET last_seq = $2, last_hash = $3 WHERE hub_id = $1), \
-         idem AS (INSERT INTO idempotency \
-                  (hub_id, member_id, key, fingerprint, client_fingerprint, receipt) \
-                  SELECT $1, $9, $4, $5, $10, $6 WHERE $4::text IS NOT NULL) \
-         SELECT pg_notify($7, $8)",
-    )
-    .bind(req.hub_id)
-    .bind(to_i64(last.hub_seq))
-    .bind(&last.hash)
-    .bind(req.idempotency_key.as_deref())
-    .bind(fp.as_deref().unwrap_or(""))
-    .bind(&receipt_json)
-    .bind(NOTIFY_CHANNEL)
-    .bind(&note)
-    .bind(req.actor.member_id)
-    .bind(req.client_fingerprint.as_deref())
-    .execute(&mut **tx)
-    .await?;
+
+    // 3. The events, the hub's head, the idempotency receipt and the notification: one
+    //    statement (the events beyond one `INSERT`'s worth go first, on their own).
+    let chunks: Vec<&[Envelope]> = envelopes.chunks(INSERT_CHUNK).collect();
+    let (last_chunk, earlier) = chunks.split_last().expect("at least one event");
+    for chunk in earlier {
+        insert_events(tx, chunk).await?;
+    }
+    let tail = Tail {
+        hub_id: req.hub_id,
+        last: envelopes.last().expect("at least one event"),
+        member_id: req.actor.member_id,
+        key: req.idempotency_key.as_deref(),
+        fingerprint: fp.as_deref().unwrap_or(""),
+        client_fingerprint: req.client_fingerprint.as_deref(),
+        receipt: &receipt_json,
+        first_position,
+        last_position,
+    };
+    insert_with_tail(tx, last_chunk, &tail).await?;
 
     // Test hook: hold the transaction open (with its inserts done) until released.
     let hook = pause.lock().expect("pause slot poisoned").take();
@@ -458,6 +549,13 @@ pub(crate) async fn insert_events(
         "INSERT INTO events ({}) ",
         crate::read::EVENT_COLUMNS
     ));
+    push_event_values(&mut qb, envelopes);
+    qb.build().execute(&mut **tx).await?;
+    Ok(())
+}
+
+/// Pushes `VALUES (..), (..)` of the events' columns, in [`crate::read::EVENT_COLUMNS`]'s order.
+fn push_event_values(qb: &mut QueryBuilder<Postgres>, envelopes: &[Envelope]) {
     qb.push_values(envelopes, |mut b, e| {
         b.push_bind(to_i64(e.position))
             .push_bind(e.hub_id)
@@ -480,6 +578,4 @@ pub(crate) async fn insert_events(
             .push_bind(e.hash.clone())
             .push_bind(e.client_fingerprint.clone());
     });
-    qb.build().execute(&mut **tx).await?;
-    Ok(())
 }

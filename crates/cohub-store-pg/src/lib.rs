@@ -36,7 +36,7 @@ use cohub_store::{
 };
 use error::map_sqlx;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{Executor, PgPool};
+use sqlx::{Connection, Executor, PgPool};
 use std::str::FromStr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -45,6 +45,9 @@ use uuid::Uuid;
 
 /// Default size of the connection pool.
 pub const DEFAULT_MAX_CONNECTIONS: u32 = 10;
+
+/// How long a pooled connection may sit idle before it is pinged on being handed out.
+const PING_AFTER_IDLE: Duration = Duration::from_secs(1);
 
 /// Default of [`PgOptions::timeout`].
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(2);
@@ -154,6 +157,19 @@ impl PgStore {
             PgPoolOptions::new()
                 .max_connections(max)
                 .acquire_timeout(timeout)
+                // A connection in steady use is handed out as it is; one left idle for a
+                // while (the server may have dropped it meanwhile) is pinged first, and
+                // replaced if the ping fails. Pinging every one costs a round trip per
+                // transaction.
+                .test_before_acquire(false)
+                .before_acquire(|conn, meta| {
+                    Box::pin(async move {
+                        if meta.idle_for >= PING_AFTER_IDLE {
+                            conn.ping().await?;
+                        }
+                        Ok(true)
+                    })
+                })
                 .after_connect(move |conn, _meta| {
                     let search_path = search_path.clone();
                     Box::pin(async move {
