@@ -5,7 +5,9 @@
 //! after every reconnect, since notifications sent while disconnected are lost). Subscribers
 //! never trust a notification's content: they mark the counter seen, then read
 //! `position > last delivered` from the table. A notification only shortens the wait; a lost
-//! one costs at most the one-second fallback poll. Because positions are assigned in commit
+//! one costs at most the one-second fallback poll. A read that finds fewer events than it asked
+//! for has delivered everything committed before it, so the subscriber then waits for the next
+//! notification rather than reading again to find nothing. Because positions are assigned in commit
 //! order (see [`crate::append`]), reading by position never skips an event, and delivering
 //! strictly increasing positions never duplicates one.
 
@@ -75,6 +77,9 @@ struct Sub<K> {
     wake: watch::Receiver<u64>,
     last: u64,
     buffer: VecDeque<Envelope>,
+    /// The last read found fewer events than it asked for: everything committed before it
+    /// was delivered, so the next read waits for a notification (or the fallback poll).
+    caught_up: bool,
 }
 
 /// Every event after `after_position`, then live ones, in order, never duplicated. The stream
@@ -93,6 +98,7 @@ pub(crate) fn subscribe<K: Send + Sync + 'static>(
         wake,
         last: after_position,
         buffer: VecDeque::new(),
+        caught_up: false,
     };
     futures::stream::unfold(sub, |mut sub| async move {
         loop {
@@ -100,18 +106,23 @@ pub(crate) fn subscribe<K: Send + Sync + 'static>(
                 sub.last = e.position;
                 return Some((Ok(e), sub));
             }
-            // Mark notifications seen *before* reading: one arriving during the read wakes us.
-            sub.wake.borrow_and_update();
-            match read_all(&sub.pool, sub.last, BATCH).await {
-                Ok(events) if !events.is_empty() => {
-                    // Positions are gap-free and ascending; keep only what follows `last`.
-                    sub.buffer
-                        .extend(events.into_iter().filter(|e| e.position > sub.last));
-                    continue;
-                }
-                Ok(_) => {}
-                Err(e) => {
-                    tracing::warn!(error = %e, "cohub-store-pg: subscription read failed; retrying");
+            if !sub.caught_up {
+                // Mark notifications seen *before* reading: one arriving during the read (or
+                // after it) wakes us below, so a short read need not be followed by another.
+                sub.wake.borrow_and_update();
+                match read_all(&sub.pool, sub.last, BATCH).await {
+                    Ok(events) => {
+                        sub.caught_up = events.len() < BATCH;
+                        // Positions are gap-free and ascending; keep only what follows `last`.
+                        sub.buffer
+                            .extend(events.into_iter().filter(|e| e.position > sub.last));
+                        if !sub.buffer.is_empty() {
+                            continue;
+                        }
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "cohub-store-pg: subscription read failed; retrying");
+                    }
                 }
             }
             tokio::select! {
@@ -123,6 +134,7 @@ pub(crate) fn subscribe<K: Send + Sync + 'static>(
                 }
                 _ = tokio::time::sleep(POLL_INTERVAL) => {}
             }
+            sub.caught_up = false;
         }
     })
     .boxed()
