@@ -2,11 +2,12 @@
 //! tokens: a key belongs to its sender (the champion's key sent by a party lead does not turn
 //! the lead's consent into a replay of the champion's framing), a retry of the same request is
 //! a replay that writes nothing, and the same key with another input is refused with
-//! `IDEMPOTENCY_KEY_REUSED`, leaving the log exactly as it was.
+//! `IDEMPOTENCY_KEY_REUSED`, leaving the log exactly as it was; on sled and on PostgreSQL.
 
 use anyhow::{Context, Result};
 use cohub_domain::example;
-use cohub_e2e::{demo_token, export_log, Server};
+use cohub_e2e::pg::TestSchema;
+use cohub_e2e::{demo_token, export_log, run_cohub, Server};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
@@ -46,8 +47,25 @@ async fn chain_head(server: &Server) -> Result<Value> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn keys_belong_to_their_sender_and_their_request() -> Result<()> {
+    keys_belong_to_their_sender_and_their_request_on(None).await
+}
+
+/// The same over a server on PostgreSQL. (The write side finds a repeat before it reaches the
+/// store; the store's own check of keys is held by the contract tests, `contract_pg.rs`.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keys_belong_to_their_sender_and_their_request_on_postgres() -> Result<()> {
+    let schema = TestSchema::create("idem_http").await?;
+    keys_belong_to_their_sender_and_their_request_on(Some(&schema.url())).await
+}
+
+/// The scenario on the sled store, or on PostgreSQL at `store`.
+async fn keys_belong_to_their_sender_and_their_request_on(store: Option<&str>) -> Result<()> {
     let dir = tempfile::tempdir()?;
-    let server = Server::start_with(dir.path(), &["--demo"]).await?;
+    let mut args = vec!["--demo"];
+    if let Some(url) = store {
+        args.extend(["--store", url]);
+    }
+    let server = Server::start_with(dir.path(), &args).await?;
     let champion = demo_token(dir.path(), "champion").await?;
     let firm = demo_token(dir.path(), "firm_lead").await?;
     let housing = demo_token(dir.path(), "housing_lead").await?;
@@ -153,7 +171,15 @@ async fn keys_belong_to_their_sender_and_their_request() -> Result<()> {
     server.stop().await?;
 
     // The log: the framing once, the lead's consent once, both under K, each by its sender.
-    let log = export_log(dir.path()).await?;
+    let log = match store {
+        None => export_log(dir.path()).await?,
+        Some(url) => run_cohub(&["export", "--store", url])
+            .await?
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(serde_json::from_str)
+            .collect::<Result<Vec<Value>, _>>()?,
+    };
     let keyed: Vec<&Value> = log.iter().filter(|e| e["idempotency_key"] == key).collect();
     let kinds: Vec<(&str, &str)> = keyed
         .iter()
