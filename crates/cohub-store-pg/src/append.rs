@@ -48,6 +48,7 @@
 use crate::error::{is_unique_violation, map_sqlx};
 use crate::outcome::{self, InFlight, Settled};
 use crate::read::to_i64;
+use crate::recent::Recent;
 use chrono::{DateTime, Utc};
 use cohub_store::chain::{seal, GENESIS_HASH};
 use cohub_store::idempotency::KeyRecord;
@@ -166,6 +167,7 @@ pub(crate) async fn append(
     pool: &PgPool,
     pause: &PauseSlot,
     settle_within: Duration,
+    recent: &Recent,
     req: AppendRequest,
 ) -> StoreResult<Receipt> {
     if req.events.is_empty() {
@@ -178,8 +180,11 @@ pub(crate) async fn append(
     }
     let mut tx = pool.begin().await.map_err(map_sqlx)?;
     match run(&mut tx, pause, &req).await {
-        Ok(Done::Appended(receipt, xid)) => match tx.commit().await {
-            Ok(()) => Ok(receipt),
+        Ok(Done::Appended(receipt, xid, envelopes)) => match tx.commit().await {
+            Ok(()) => {
+                recent.committed(&envelopes);
+                Ok(receipt)
+            }
             // The server refused the commit for a constraint: nothing was written.
             Err(e) if is_unique_violation(&e) => Err(conflict(&req, 0)),
             Err(e) => {
@@ -195,6 +200,7 @@ pub(crate) async fn append(
                             position = receipt.first_position,
                             "the commit call failed, but the append was written"
                         );
+                        recent.committed(&envelopes);
                         Ok(receipt)
                     }
                     Settled::NotWritten => Err(map_sqlx(e)),
@@ -237,8 +243,8 @@ pub(crate) fn conflict(req: &AppendRequest, actual: u64) -> StoreError {
 
 /// What the transaction body decided.
 enum Done {
-    /// New events were written, by the transaction with this id; commit.
-    Appended(Receipt, i64),
+    /// New events were written, by the transaction with this id, as these envelopes; commit.
+    Appended(Receipt, i64, Vec<Envelope>),
     /// The idempotency key was seen with the same request; roll back and return this.
     Repeat(Receipt),
 }
@@ -461,7 +467,7 @@ async fn run(
     if let Some(hook) = hook {
         hook.hold(backend_pid).await;
     }
-    Ok(Done::Appended(receipt, xid))
+    Ok(Done::Appended(receipt, xid, envelopes))
 }
 
 /// Takes `n` positions from the global counter, row-locking it until the transaction ends;

@@ -40,10 +40,11 @@ use crate::append::{self, fingerprint, insert_events, receipt_of, seal_events, P
 use crate::error::{map_sqlx, UNIQUE_VIOLATION};
 use crate::outcome::{self, InFlight, Settled};
 use crate::read::to_i64;
+use crate::recent::Recent;
 use chrono::{DateTime, Utc};
 use cohub_store::chain::GENESIS_HASH;
 use cohub_store::idempotency::KeyRecord;
-use cohub_store::{AppendRequest, ExpectedVersion, Receipt, StoreError, StoreResult};
+use cohub_store::{AppendRequest, Envelope, ExpectedVersion, Receipt, StoreError, StoreResult};
 use sqlx::{PgPool, Postgres, Transaction};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -80,6 +81,7 @@ pub(crate) fn spawn_writer(
     pause: Arc<PauseSlot>,
     settle_within: Duration,
     stats: Arc<WriterStats>,
+    recent: Arc<Recent>,
 ) -> mpsc::UnboundedSender<Waiting> {
     let (tx, mut rx) = mpsc::unbounded_channel::<Waiting>();
     tokio::spawn(async move {
@@ -90,6 +92,7 @@ pub(crate) fn spawn_writer(
                 &pause,
                 settle_within,
                 &stats,
+                &recent,
                 std::mem::take(&mut batch),
             )
             .await;
@@ -104,15 +107,16 @@ async fn write(
     pause: &PauseSlot,
     settle_within: Duration,
     stats: &WriterStats,
+    recent: &Recent,
     batch: Vec<Waiting>,
 ) {
     if batch.len() == 1 {
         let Waiting { req, answer } = batch.into_iter().next().expect("one");
-        let _ = answer.send(append::append(pool, pause, settle_within, req).await);
+        let _ = answer.send(append::append(pool, pause, settle_within, recent, req).await);
         return;
     }
     let (reqs, answers): (Vec<_>, Vec<_>) = batch.into_iter().map(|w| (w.req, w.answer)).unzip();
-    match write_many(pool, pause, settle_within, &reqs).await {
+    match write_many(pool, pause, settle_within, recent, &reqs).await {
         Ok(results) => {
             stats.batches.fetch_add(1, Ordering::Relaxed);
             for (answer, result) in answers.into_iter().zip(results) {
@@ -122,7 +126,7 @@ async fn write(
         Err(Retry) => {
             stats.retried.fetch_add(1, Ordering::Relaxed);
             for (req, answer) in reqs.into_iter().zip(answers) {
-                let _ = answer.send(append::append(pool, pause, settle_within, req).await);
+                let _ = answer.send(append::append(pool, pause, settle_within, recent, req).await);
             }
         }
     }
@@ -162,6 +166,7 @@ async fn write_many(
     pool: &PgPool,
     pause: &PauseSlot,
     settle_within: Duration,
+    recent: &Recent,
     reqs: &[AppendRequest],
 ) -> Result<Vec<StoreResult<Receipt>>, Retry> {
     let mut results: Vec<Option<StoreResult<Receipt>>> = reqs.iter().map(|_| None).collect();
@@ -184,12 +189,16 @@ async fn write_many(
             let _ = tx.rollback().await;
             Ok(finish(results))
         }
-        Ok(Some(first)) => match tx.commit().await {
-            Ok(()) => Ok(finish(results)),
+        Ok(Some((first, envelopes))) => match tx.commit().await {
+            Ok(()) => {
+                recent.committed(&envelopes);
+                Ok(finish(results))
+            }
             Err(e) if is_race(&e) => Err(Retry),
             Err(e) => match outcome::settle(pool, &first, settle_within).await {
                 Settled::Written => {
                     tracing::warn!(error = %e, "the commit call failed, but the batch was written");
+                    recent.committed(&envelopes);
                     Ok(finish(results))
                 }
                 Settled::NotWritten => Ok(fail_accepted(results, &map_sqlx(e))),
@@ -251,13 +260,13 @@ fn fail_accepted(
 
 /// Steps 1 to 4 of the module docs. Fills `results` with each append's answer as if the batch
 /// commits; returns the first written append's in-flight identity (to settle a failed commit),
-/// or `None` when nothing is to be written.
+/// with the sealed envelopes, or `None` when nothing is to be written.
 async fn decide_and_write(
     tx: &mut Transaction<'static, Postgres>,
     pause: &PauseSlot,
     reqs: &[AppendRequest],
     results: &mut [Option<StoreResult<Receipt>>],
-) -> Result<Option<InFlight>, sqlx::Error> {
+) -> Result<Option<(InFlight, Vec<Envelope>)>, sqlx::Error> {
     let live: Vec<usize> = (0..reqs.len()).filter(|&i| results[i].is_none()).collect();
     if live.is_empty() {
         return Ok(None);
@@ -500,7 +509,7 @@ async fn decide_and_write(
     for a in accepted {
         results[a.index] = receipts.remove(&a.index).map(Ok);
     }
-    Ok(Some(in_flight))
+    Ok(Some((in_flight, envelopes)))
 }
 
 /// The receipt an accepted append will have, before its positions are known: what its

@@ -21,6 +21,7 @@ pub mod fault_proxy;
 mod import;
 mod outcome;
 mod read;
+mod recent;
 mod schema;
 mod subscribe;
 
@@ -40,7 +41,7 @@ use sqlx::{Connection, Executor, PgPool};
 use std::str::FromStr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
 /// Default size of the connection pool.
@@ -92,7 +93,8 @@ pub struct PgStore {
 /// What clones of a [`PgStore`] share.
 struct Inner {
     pool: PgPool,
-    wake: watch::Receiver<u64>,
+    /// This server's recent commits, what the log is known to hold, and the wake-ups.
+    recent: Arc<recent::Recent>,
     listener: tokio::task::JoinHandle<()>,
     /// The group-commit writer's queue. The writer ends, after its batch, when this drops.
     writer: mpsc::UnboundedSender<batch::Waiting>,
@@ -187,15 +189,21 @@ impl PgStore {
         schema::migrate(&pool, schema).await?;
         // The listener holds its connection for good: give it its own one-connection pool.
         let listener_pool = pool_options(1).connect_lazy_with(options);
-        let (wake, listener) = subscribe::spawn_listener(listener_pool);
+        let recent = Arc::new(recent::Recent::new());
+        let listener = subscribe::spawn_listener(listener_pool, recent.clone());
         let pause = Arc::new(Mutex::new(None));
         let writer_stats = Arc::new(WriterStats::default());
-        let writer =
-            batch::spawn_writer(pool.clone(), pause.clone(), timeout, writer_stats.clone());
+        let writer = batch::spawn_writer(
+            pool.clone(),
+            pause.clone(),
+            timeout,
+            writer_stats.clone(),
+            recent.clone(),
+        );
         Ok(PgStore {
             inner: Arc::new(Inner {
                 pool,
-                wake,
+                recent,
                 listener,
                 writer,
                 writer_stats,
@@ -221,6 +229,13 @@ impl PgStore {
     /// What the group-commit writer has done so far.
     pub fn writer_stats(&self) -> &WriterStats {
         &self.inner.writer_stats
+    }
+
+    /// How many times this store's subscriptions have read the events table (their catch-up
+    /// reads and their reads after a wake-up; events this server committed itself are handed
+    /// over without one).
+    pub fn subscription_reads(&self) -> u64 {
+        self.inner.recent.reads()
     }
 
     /// Test hook: the next append through this store pauses after inserting its events and
@@ -317,7 +332,7 @@ impl EventStore for PgStore {
     fn subscribe(&self, after_position: u64) -> EnvelopeStream {
         subscribe::subscribe(
             self.inner.pool.clone(),
-            self.inner.wake.clone(),
+            self.inner.recent.clone(),
             after_position,
             // A live subscription keeps the listener task running.
             Arc::clone(&self.inner),

@@ -1,22 +1,31 @@
-//! Live subscriptions: catch up by position, then wake on `LISTEN cohub_events` and re-read.
+//! Live subscriptions: catch up by position, then wake on `LISTEN cohub_events`, on this
+//! server's own commits, and re-read.
 //!
-//! One listener task per [`crate::PgStore`] holds a dedicated connection, `LISTEN`s on
-//! [`crate::append::NOTIFY_CHANNEL`] and bumps a `watch` counter on every notification (and
-//! after every reconnect, since notifications sent while disconnected are lost). Subscribers
-//! never trust a notification's content: they mark the counter seen, then read
-//! `position > last delivered` from the table. A notification only shortens the wait; a lost
-//! one costs at most the one-second fallback poll. A read that finds fewer events than it asked
-//! for has delivered everything committed before it, so the subscriber then waits for the next
-//! notification rather than reading again to find nothing. Because positions are assigned in commit
-//! order (see [`crate::append`]), reading by position never skips an event, and delivering
-//! strictly increasing positions never duplicates one.
+//! One listener task per [`crate::PgStore`] holds a dedicated connection and `LISTEN`s on
+//! [`crate::append::NOTIFY_CHANNEL`]. Each notification raises [`Recent::announced`] to the
+//! last position it names and wakes the subscribers; a reconnect, or a notification it cannot
+//! read, counts as a loss ([`Recent::lost`]), since notifications sent while disconnected are
+//! gone. A subscriber marks the wake-up counter seen, then:
+//! - takes what this server itself just committed ([`Recent::after`]) if it follows the last
+//!   position delivered without a gap, with no read;
+//! - else reads `position > last delivered` from the table, unless it has delivered up to the
+//!   highest position announced and no loss happened since its last read (then there is
+//!   nothing to read, and it waits).
+//!
+//! A notification only shortens the wait: the one-second fallback poll reads the table
+//! anyway. A read that finds fewer events than it asked for has delivered everything
+//! committed before it. Because positions are assigned in commit order (see
+//! [`crate::append`]), reading by position never skips an event, and delivering strictly
+//! increasing positions never duplicates one.
 
 use crate::append::NOTIFY_CHANNEL;
 use crate::read::read_all;
+use crate::recent::Recent;
 use cohub_store::{Envelope, EnvelopeStream};
 use futures::StreamExt;
 use sqlx::postgres::{PgListener, PgPool};
 use std::collections::VecDeque;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
 
@@ -29,10 +38,9 @@ const BATCH: usize = 512;
 /// Starts the listener task; the returned receiver changes whenever the log may have grown.
 pub(crate) fn spawn_listener(
     listener_pool: PgPool,
-) -> (watch::Receiver<u64>, tokio::task::JoinHandle<()>) {
-    let (tx, rx) = watch::channel(0u64);
-    let task = tokio::spawn(async move {
-        let bump = |tx: &watch::Sender<u64>| tx.send_modify(|c| *c = c.wrapping_add(1));
+    recent: Arc<Recent>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
         loop {
             let mut listener = match PgListener::connect_with(&listener_pool).await {
                 Ok(l) => l,
@@ -48,38 +56,56 @@ pub(crate) fn spawn_listener(
                 continue;
             }
             // Anything committed before the LISTEN took effect is picked up by this re-read.
-            bump(&tx);
+            recent.lost();
             loop {
                 match listener.try_recv().await {
-                    Ok(Some(_)) => {
-                        while listener.next_buffered().is_some() {}
-                        bump(&tx);
+                    Ok(Some(first)) => {
+                        let mut heard = Some(first);
+                        while let Some(n) = heard {
+                            match last_position(n.payload()) {
+                                Some(position) => recent.announce(position),
+                                None => recent.lost(),
+                            }
+                            heard = listener.next_buffered();
+                        }
                     }
                     // The connection was lost and re-established: notifications may be lost.
-                    Ok(None) => bump(&tx),
+                    Ok(None) => recent.lost(),
                     Err(e) => {
                         tracing::warn!(error = %e, "cohub-store-pg: LISTEN connection error; reconnecting");
-                        bump(&tx);
+                        recent.lost();
                         tokio::time::sleep(POLL_INTERVAL).await;
                         break;
                     }
                 }
             }
         }
-    });
-    (rx, task)
+    })
+}
+
+/// The last position a notification's payload names, if it can be read.
+fn last_position(payload: &str) -> Option<u64> {
+    serde_json::from_str::<serde_json::Value>(payload)
+        .ok()?
+        .get("last_position")?
+        .as_u64()
 }
 
 /// State of one subscription.
 struct Sub<K> {
     pool: PgPool,
+    recent: Arc<Recent>,
     _keep: K,
     wake: watch::Receiver<u64>,
     last: u64,
     buffer: VecDeque<Envelope>,
-    /// The last read found fewer events than it asked for: everything committed before it
-    /// was delivered, so the next read waits for a notification (or the fallback poll).
+    /// Nothing is known to follow `last`: wait for the next wake-up.
     caught_up: bool,
+    /// The table must be read before anything else counts as known: at the start, after the
+    /// fallback poll, after a failed read.
+    must_read: bool,
+    /// [`Recent::losses`] when the table was last read.
+    losses_seen: u64,
 }
 
 /// Every event after `after_position`, then live ones, in order, never duplicated. The stream
@@ -88,17 +114,20 @@ struct Sub<K> {
 /// is held for the stream's life (it keeps the store's listener task running).
 pub(crate) fn subscribe<K: Send + Sync + 'static>(
     pool: PgPool,
-    wake: watch::Receiver<u64>,
+    recent: Arc<Recent>,
     after_position: u64,
     keep_alive: K,
 ) -> EnvelopeStream {
     let sub = Sub {
         pool,
+        wake: recent.waker(),
+        recent,
         _keep: keep_alive,
-        wake,
         last: after_position,
         buffer: VecDeque::new(),
         caught_up: false,
+        must_read: true,
+        losses_seen: 0,
     };
     futures::stream::unfold(sub, |mut sub| async move {
         loop {
@@ -107,32 +136,48 @@ pub(crate) fn subscribe<K: Send + Sync + 'static>(
                 return Some((Ok(e), sub));
             }
             if !sub.caught_up {
-                // Mark notifications seen *before* reading: one arriving during the read (or
-                // after it) wakes us below, so a short read need not be followed by another.
+                // Mark wake-ups seen *before* looking: one that comes during or after the look
+                // wakes us below, so a short look need not be followed by another.
                 sub.wake.borrow_and_update();
-                match read_all(&sub.pool, sub.last, BATCH).await {
-                    Ok(events) => {
-                        sub.caught_up = events.len() < BATCH;
-                        // Positions are gap-free and ascending; keep only what follows `last`.
-                        sub.buffer
-                            .extend(events.into_iter().filter(|e| e.position > sub.last));
-                        if !sub.buffer.is_empty() {
-                            continue;
+                let mine = sub.recent.after(sub.last, BATCH);
+                if !mine.is_empty() {
+                    sub.buffer.extend(mine);
+                    continue;
+                }
+                let losses = sub.recent.losses();
+                if !sub.must_read && losses == sub.losses_seen && sub.recent.announced() <= sub.last
+                {
+                    sub.caught_up = true;
+                } else {
+                    sub.losses_seen = losses;
+                    sub.recent.reading();
+                    match read_all(&sub.pool, sub.last, BATCH).await {
+                        Ok(events) => {
+                            sub.must_read = false;
+                            sub.caught_up = events.len() < BATCH;
+                            // Positions are gap-free and ascending; keep what follows `last`.
+                            sub.buffer
+                                .extend(events.into_iter().filter(|e| e.position > sub.last));
+                            if !sub.buffer.is_empty() {
+                                continue;
+                            }
                         }
-                    }
-                    Err(e) => {
-                        tracing::warn!(error = %e, "cohub-store-pg: subscription read failed; retrying");
+                        Err(e) => {
+                            sub.must_read = true;
+                            tracing::warn!(error = %e, "cohub-store-pg: subscription read failed; retrying");
+                        }
                     }
                 }
             }
             tokio::select! {
                 changed = sub.wake.changed() => {
                     if changed.is_err() {
-                        // The store (and its listener) is gone: fall back to polling.
+                        // The store is gone: fall back to polling.
                         tokio::time::sleep(POLL_INTERVAL).await;
+                        sub.must_read = true;
                     }
                 }
-                _ = tokio::time::sleep(POLL_INTERVAL) => {}
+                _ = tokio::time::sleep(POLL_INTERVAL) => sub.must_read = true,
             }
             sub.caught_up = false;
         }

@@ -337,3 +337,99 @@ async fn a_lost_notification_loses_nothing() {
 async fn a_test_without_postgres_fails_instead_of_skipping() {
     TestSchema::new_at("postgres://postgres@127.0.0.1:9/test".into()).await;
 }
+
+/// A server's subscribers take what that server just committed without reading it back, and
+/// read the rest (another server's events, in the gaps between its own) from the table: the
+/// positions arrive once each, in order, each envelope exactly as the table holds it.
+#[tokio::test(flavor = "multi_thread")]
+async fn own_and_other_servers_events_arrive_once_in_order_exactly_as_stored() {
+    let db = TestSchema::new().await;
+    let here = db.store().await;
+    let there = db.store().await;
+    let hub = Uuid::now_v7();
+    let mut sub = here.subscribe(0);
+    // Interleaved: here, there, here, here, there, ... in bursts from both at once too.
+    for round in 0..10 {
+        here.append(request(hub, "s", ExpectedVersion::Any, 1 + round % 3))
+            .await
+            .unwrap();
+        if round % 2 == 0 {
+            there
+                .append(request(hub, "s", ExpectedVersion::Any, 1))
+                .await
+                .unwrap();
+        }
+    }
+    let (a, b) = (here.clone(), there.clone());
+    let burst = tokio::spawn(async move {
+        let mine = async {
+            for _ in 0..20 {
+                a.append(request(hub, "s", ExpectedVersion::Any, 1))
+                    .await
+                    .unwrap();
+            }
+        };
+        let theirs = async {
+            for _ in 0..20 {
+                b.append(request(hub, "s", ExpectedVersion::Any, 1))
+                    .await
+                    .unwrap();
+            }
+        };
+        tokio::join!(mine, theirs);
+    });
+    burst.await.unwrap();
+    let head = here.head_position().await.unwrap();
+    let delivered: Vec<_> = tokio::time::timeout(
+        Duration::from_secs(10),
+        (&mut sub)
+            .take(head as usize)
+            .map(|e| e.unwrap())
+            .collect::<Vec<_>>(),
+    )
+    .await
+    .expect("every event arrives promptly");
+    let stored = here.read_all(0, head as usize).await.unwrap();
+    assert_eq!(stored.len() as u64, head);
+    assert_eq!(delivered, stored, "the same envelopes, in order, once each");
+    assert!(
+        tokio::time::timeout(Duration::from_millis(1500), sub.next())
+            .await
+            .is_err(),
+        "nothing more until something new is appended"
+    );
+}
+
+/// Events a server commits reach its own subscribers without a read of the table per event:
+/// thirty appends, each delivered before the next is made, cost a handful of reads (the
+/// catch-up, the fallback poll), not thirty.
+#[tokio::test(flavor = "multi_thread")]
+async fn own_commits_reach_own_subscribers_without_reading_them_back() {
+    let db = TestSchema::new().await;
+    let store = db.store().await;
+    let hub = Uuid::now_v7();
+    let mut sub = store.subscribe(0);
+    store
+        .append(request(hub, "s", ExpectedVersion::Any, 1))
+        .await
+        .unwrap();
+    assert_eq!(sub.next().await.unwrap().unwrap().position, 1);
+    let before = store.subscription_reads();
+    for n in 2..=31u64 {
+        store
+            .append(request(hub, "s", ExpectedVersion::Any, 1))
+            .await
+            .unwrap();
+        let e = tokio::time::timeout(Duration::from_secs(5), sub.next())
+            .await
+            .expect("delivered promptly")
+            .unwrap()
+            .unwrap();
+        assert_eq!(e.position, n);
+    }
+    let reads = store.subscription_reads() - before;
+    assert!(
+        reads <= 5,
+        "30 own appends cost {reads} reads of the table; each should have been handed over"
+    );
+}
