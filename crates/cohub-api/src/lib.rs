@@ -15,6 +15,7 @@ mod graphql_http;
 mod health;
 pub mod limits;
 pub mod metrics;
+pub mod parse_cache;
 pub mod rate_limit;
 pub mod readiness;
 mod reply;

@@ -26,6 +26,7 @@ pub struct Metrics {
     http_seconds: HistogramVec,
     ws_connections: IntGauge,
     rate_limited: IntCounterVec,
+    parse_cache: IntCounterVec,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -89,6 +90,14 @@ impl Metrics {
             &["client"],
         )
         .expect("valid metric");
+        let parse_cache = IntCounterVec::new(
+            Opts::new(
+                "cohub_graphql_parse_cache_total",
+                "GraphQL query documents found parsed (hit) or parsed afresh (miss).",
+            ),
+            &["result"],
+        )
+        .expect("valid metric");
         for m in [
             Box::new(graphql_requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(graphql_seconds.clone()),
@@ -96,6 +105,7 @@ impl Metrics {
             Box::new(http_seconds.clone()),
             Box::new(ws_connections.clone()),
             Box::new(rate_limited.clone()),
+            Box::new(parse_cache.clone()),
         ] {
             registry.register(m).expect("metric names are unique");
         }
@@ -107,6 +117,7 @@ impl Metrics {
             http_seconds,
             ws_connections,
             rate_limited,
+            parse_cache,
         }
     }
 
@@ -133,6 +144,11 @@ impl Metrics {
     /// Counts a refusal by the rate limiter (`client` is `member` or `anonymous`).
     pub fn rate_limited(&self, client: &str) {
         self.rate_limited.with_label_values(&[client]).inc();
+    }
+
+    /// Counts a query document found parsed (`hit`) or parsed afresh (`miss`).
+    pub fn parse_cache(&self, result: &str) {
+        self.parse_cache.with_label_values(&[result]).inc();
     }
 
     /// Marks a graphql-ws connection open until the guard is dropped.

@@ -24,6 +24,7 @@ use crate::config::Limits;
 use crate::error_codes::ErrorCodes;
 use crate::limits::DocumentLimits;
 use crate::metrics::{GraphqlMetrics, Metrics};
+use crate::parse_cache::ParseCache;
 use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 use cohub_command::CommandService;
 use cohub_read::Projector;
@@ -77,6 +78,7 @@ pub fn build_schema(deps: SchemaDeps, limits: &Limits, metrics: &Metrics) -> Coh
         .limit_directives(limits.max_directives)
         .extension(GraphqlMetrics::new(metrics.clone()))
         .extension(ErrorCodes)
+        .extension(ParseCache::new(metrics.clone()))
         .extension(DocumentLimits::new(limits.clone()))
         .finish()
 }
