@@ -82,6 +82,8 @@ struct Shared {
     applied: broadcast::Sender<Arc<Applied>>,
     snapshots: Arc<HubSnapshots>,
     checkpoint_lock: std::sync::Mutex<()>,
+    /// Test hook: the next checkpoint write waits until this hold is released.
+    hold: std::sync::Mutex<Option<std::sync::mpsc::Receiver<()>>>,
 }
 
 impl Shared {
@@ -107,6 +109,10 @@ impl Shared {
         };
         let shared = self.clone();
         tokio::task::spawn_blocking(move || {
+            let held = shared.hold.lock().unwrap_or_else(|p| p.into_inner()).take();
+            if let Some(released) = held {
+                let _ = released.recv();
+            }
             let _one_writer = shared
                 .checkpoint_lock
                 .lock()
@@ -179,6 +185,7 @@ impl Projector {
             applied,
             snapshots,
             checkpoint_lock: std::sync::Mutex::new(()),
+            hold: std::sync::Mutex::new(None),
         });
         let (shutdown, shutdown_rx) = watch::channel(false);
         // What was folded on start and is not in the checkpoint yet is saved like any other;
@@ -310,6 +317,15 @@ impl Projector {
         self.shared.checkpoint(self.current()).await
     }
 
+    /// Test hook: the next checkpoint write (periodic or asked for) waits, before it encodes
+    /// anything, until the returned hold is dropped.
+    #[doc(hidden)]
+    pub fn hold_next_checkpoint(&self) -> CheckpointHold {
+        let (tx, rx) = std::sync::mpsc::channel();
+        *self.shared.hold.lock().unwrap_or_else(|p| p.into_inner()) = Some(rx);
+        CheckpointHold(tx)
+    }
+
     /// Stops following the log, writes a final checkpoint and waits for the task to end
     /// (callable through an `Arc`; later calls return at once).
     pub async fn shutdown(&self) {
@@ -347,14 +363,14 @@ async fn run(
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     ticker.tick().await;
     let mut backoff = Duration::from_millis(20);
+    let mut saver = Saver::default();
     'follow: loop {
         let mut stream = shared.store.subscribe(working.position());
         loop {
             let next = tokio::select! {
                 _ = stop_requested(&mut shutdown) => break 'follow,
                 _ = ticker.tick() => {
-                    if unsaved > 0 {
-                        save(&shared, &working).await;
+                    if unsaved > 0 && saver.start(&shared, &working) {
                         unsaved = 0;
                     }
                     continue;
@@ -398,8 +414,7 @@ async fn run(
                 }
             }
             backoff = Duration::from_millis(20);
-            if unsaved >= config.checkpoint_every_events.max(1) {
-                save(&shared, &working).await;
+            if unsaved >= config.checkpoint_every_events.max(1) && saver.start(&shared, &working) {
                 unsaved = 0;
             }
             if resubscribe {
@@ -413,6 +428,7 @@ async fn run(
         }
         backoff = (backoff * 2).min(Duration::from_secs(2));
     }
+    saver.finish().await;
     if unsaved > 0 {
         save(&shared, &working).await;
     }
@@ -468,6 +484,40 @@ fn fold_batch(
     match failure {
         Some(e) => Err(e),
         None => Ok(count),
+    }
+}
+
+/// Keeps the next checkpoint write waiting until dropped (see
+/// [`Projector::hold_next_checkpoint`]).
+#[doc(hidden)]
+pub struct CheckpointHold(#[allow(dead_code)] std::sync::mpsc::Sender<()>);
+
+/// Writes checkpoints beside the projection rather than in its way: the model is a snapshot
+/// (persistent maps), so the projector goes on folding, and mutations waiting for their
+/// events to show are not held up, while a checkpoint is encoded and written. One at a time:
+/// while one is being written, the next waits for the projector's next chance.
+#[derive(Default)]
+struct Saver {
+    writing: Option<JoinHandle<()>>,
+}
+
+impl Saver {
+    /// Starts writing `working` as the checkpoint, unless one is still being written; says
+    /// whether it started.
+    fn start(&mut self, shared: &Arc<Shared>, working: &Arc<ReadModel>) -> bool {
+        if self.writing.as_ref().is_some_and(|w| !w.is_finished()) {
+            return false;
+        }
+        let (shared, working) = (shared.clone(), working.clone());
+        self.writing = Some(tokio::spawn(async move { save(&shared, &working).await }));
+        true
+    }
+
+    /// Waits for the checkpoint being written, if any.
+    async fn finish(&mut self) {
+        if let Some(w) = self.writing.take() {
+            let _ = w.await;
+        }
     }
 }
 

@@ -240,3 +240,47 @@ async fn checkpoints_older_builds_left_are_loaded_then_replaced_by_per_hub_frame
         projector.shutdown().await;
     }
 }
+
+/// A checkpoint being written does not hold up the projection: with the periodic checkpoint
+/// held mid-write, every further event is still folded and served; once released, the
+/// checkpoint lands, and a stop writes the last one at the head.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_checkpoint_being_written_does_not_hold_up_the_projection() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SledStore::open(&dir.path().join("log")).unwrap();
+    let cfg = ProjectorConfig {
+        checkpoint_every_events: 5,
+        batch_limit: 1,
+        ..config(dir.path())
+    };
+    let projector = Projector::start(Arc::new(store.clone()), cfg)
+        .await
+        .unwrap();
+    let hold = projector.hold_next_checkpoint();
+    let service = CommandService::with_clock(Arc::new(store.clone()), common::ticking_clock());
+    let mut last = 0;
+    for step in cohub_domain::example::steps().into_iter().take(30) {
+        let outcome = service
+            .execute(Submission::new(step.actor, step.command))
+            .await
+            .unwrap();
+        last = outcome.receipt.last_position;
+        projector
+            .wait_for(last, WAIT)
+            .await
+            .expect("folded while the checkpoint is held");
+    }
+    assert!(last >= 10, "past the first checkpoint's threshold");
+    let read = dir.path().join("read");
+    assert!(
+        cohub_read::checkpoint::read(&read).unwrap().is_none(),
+        "the held checkpoint has not been written"
+    );
+    drop(hold);
+    projector.shutdown().await;
+    let saved = cohub_read::checkpoint::read(&read)
+        .unwrap()
+        .expect("written");
+    assert_eq!(saved.position, last);
+    assert_eq!(saved.model, rebuild(&store).await.unwrap());
+}
