@@ -12,9 +12,17 @@
 //! checkpoint an older build left, the whole model as one compressed JSON document
 //! ([`COMPRESSED_JSON_FILE`]) or as plain JSON ([`PLAIN_CHECKPOINT_FILE`]), is still read, and
 //! removed once a checkpoint of this build is written.
+//!
+//! A process that writes checkpoints again and again keeps [`Frames`], where each hub's frame
+//! lies in the file it last wrote and the last event that frame holds. The next write copies
+//! the frames of hubs with no event since straight from that file instead of encoding them
+//! again, so a checkpoint costs what changed, not the whole model. A frame is copied only from
+//! the very file it was written to (same inode and length); otherwise everything is encoded.
 
+use std::collections::HashMap;
 use std::fs::{self, File};
 use std::io::{BufWriter, Read, Write};
+use std::os::unix::fs::{FileExt, MetadataExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -144,13 +152,57 @@ fn frame<T: Serialize>(value: &T) -> std::io::Result<Vec<u8>> {
     out.into_inner().map_err(|e| e.into_error())?.finish()
 }
 
+/// Where each hub's frame lies in the checkpoint file last written through it, and the last
+/// event it holds, so that the next write can copy unchanged hubs' frames (module docs).
+#[derive(Debug, Default)]
+pub struct Frames {
+    /// The file they lie in: its path, inode and length when written.
+    file: Option<(PathBuf, u64, u64)>,
+    /// By hub: the position of the hub's last event in the frame, the frame's offset and length.
+    hubs: HashMap<HubId, (u64, u64, usize)>,
+}
+
+impl Frames {
+    /// The file they were written to, if it is still exactly that file.
+    fn open(&self) -> Option<File> {
+        let (path, ino, len) = self.file.as_ref()?;
+        let file = File::open(path).ok()?;
+        let meta = file.metadata().ok()?;
+        (meta.ino() == *ino && meta.len() == *len).then_some(file)
+    }
+}
+
+/// What a checkpoint write did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Written {
+    /// The checkpoint file.
+    pub path: PathBuf,
+    /// Hubs whose frame was encoded afresh.
+    pub encoded: usize,
+    /// Hubs whose frame was copied from the previous file, having no event since.
+    pub copied: usize,
+}
+
 /// Writes `model` as the checkpoint in `dir` (created if missing), atomically and durably.
 /// Blocking: call it from a blocking thread in async code.
 pub fn write(dir: &Path, model: &ReadModel) -> Result<PathBuf, ReadError> {
+    write_reusing(dir, model, &mut Frames::default()).map(|w| w.path)
+}
+
+/// [`write`], copying from the file `frames` describes the frames of hubs with no event since
+/// it was written, and then describing the new file in `frames`.
+pub fn write_reusing(
+    dir: &Path,
+    model: &ReadModel,
+    frames: &mut Frames,
+) -> Result<Written, ReadError> {
+    let previous = std::mem::take(frames);
     fs::create_dir_all(dir).map_err(|e| io("cannot create", dir, e))?;
     let target = dir.join(CHECKPOINT_FILE);
     let tmp = dir.join(format!(".{CHECKPOINT_FILE}.{}.tmp", uuid::Uuid::now_v7()));
+    let old_file = previous.open();
     let hubs: Vec<HubId> = model.hubs.keys().copied().collect();
+    let last_event = |hub: &HubId| model.hubs.get(hub).map_or(0, |h| h.updated.position);
     let header = Header {
         format: CHECKPOINT_FORMAT,
         position: model.position(),
@@ -159,25 +211,58 @@ pub fn write(dir: &Path, model: &ReadModel) -> Result<PathBuf, ReadError> {
         hubs: hubs.len(),
     };
     let result = (|| {
-        let frames = each_hub(hubs.len(), |i| {
+        let hub_frames = each_hub(hubs.len(), |i| {
+            let hub = &hubs[i];
+            if let (Some(old), Some(&(last, offset, len))) = (&old_file, previous.hubs.get(hub)) {
+                if last == last_event(hub) {
+                    let mut bytes = vec![0; len];
+                    old.read_exact_at(&mut bytes, offset)
+                        .map_err(|e| io("cannot read", &target, e))?;
+                    return Ok((bytes, true));
+                }
+            }
             let alone = model
-                .hub_alone(hubs[i])
+                .hub_alone(*hub)
                 .expect("every listed hub is in the model");
-            frame(&alone).map_err(|e| io("cannot compress", &tmp, e))
+            frame(&alone)
+                .map(|bytes| (bytes, false))
+                .map_err(|e| io("cannot compress", &tmp, e))
         })?;
         let file = File::create(&tmp).map_err(|e| io("cannot create", &tmp, e))?;
         let mut out = BufWriter::with_capacity(1 << 20, file);
         let header = frame(&header).map_err(|e| io("cannot compress", &tmp, e))?;
         out.write_all(MAGIC)
             .map_err(|e| io("cannot write", &tmp, e))?;
-        for f in std::iter::once(&header).chain(&frames) {
+        let mut offset = MAGIC.len() as u64;
+        let mut placed = HashMap::with_capacity(hubs.len());
+        let all = std::iter::once(&header).chain(hub_frames.iter().map(|(bytes, _)| bytes));
+        for (i, f) in all.enumerate() {
             out.write_all(&(f.len() as u64).to_le_bytes())
                 .and_then(|()| out.write_all(f))
                 .map_err(|e| io("cannot write", &tmp, e))?;
+            offset += 8;
+            if let Some(hub) = i.checked_sub(1).map(|h| hubs[h]) {
+                placed.insert(hub, (last_event(&hub), offset, f.len()));
+            }
+            offset += f.len() as u64;
         }
         let file = out.into_inner().map_err(|e| io("cannot write", &tmp, e))?;
         file.sync_all().map_err(|e| io("cannot sync", &tmp, e))?;
+        let ino = file
+            .metadata()
+            .map_err(|e| io("cannot stat", &tmp, e))?
+            .ino();
         fs::rename(&tmp, &target).map_err(|e| io("cannot rename", &tmp, e))?;
+        let copied = hub_frames.iter().filter(|(_, copied)| *copied).count();
+        let written = Written {
+            path: target.clone(),
+            encoded: hubs.len() - copied,
+            copied,
+        };
+        let described = Frames {
+            file: Some((target.clone(), ino, offset)),
+            hubs: placed,
+        };
         for older in [COMPRESSED_JSON_FILE, PLAIN_CHECKPOINT_FILE] {
             let older = dir.join(older);
             match fs::remove_file(&older) {
@@ -189,12 +274,19 @@ pub fn write(dir: &Path, model: &ReadModel) -> Result<PathBuf, ReadError> {
         }
         File::open(dir)
             .and_then(|d| d.sync_all())
-            .map_err(|e| io("cannot sync", dir, e))
+            .map_err(|e| io("cannot sync", dir, e))?;
+        Ok((written, described))
     })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
+    match result {
+        Ok((written, described)) => {
+            *frames = described;
+            Ok(written)
+        }
+        Err(e) => {
+            let _ = fs::remove_file(&tmp);
+            Err(e)
+        }
     }
-    result.map(|()| target)
 }
 
 /// The whole of `path`, or `None` if it does not exist.

@@ -81,7 +81,8 @@ struct Shared {
     progress: watch::Sender<Progress>,
     applied: broadcast::Sender<Arc<Applied>>,
     snapshots: Arc<HubSnapshots>,
-    checkpoint_lock: std::sync::Mutex<()>,
+    /// One checkpoint writer at a time, with where the last one put each hub's frame.
+    checkpoint_lock: std::sync::Mutex<checkpoint::Frames>,
     /// Test hook: the next checkpoint write waits until this hold is released.
     hold: std::sync::Mutex<Option<std::sync::mpsc::Receiver<()>>>,
 }
@@ -113,11 +114,20 @@ impl Shared {
             if let Some(released) = held {
                 let _ = released.recv();
             }
-            let _one_writer = shared
+            let mut frames = shared
                 .checkpoint_lock
                 .lock()
                 .unwrap_or_else(|p| p.into_inner());
-            checkpoint::write(&dir, &model).map(Some)
+            let started = std::time::Instant::now();
+            let written = checkpoint::write_reusing(&dir, &model, &mut frames)?;
+            tracing::debug!(
+                position = model.position(),
+                encoded = written.encoded,
+                copied = written.copied,
+                ms = started.elapsed().as_millis() as u64,
+                "wrote a read-model checkpoint"
+            );
+            Ok(Some(written.path))
         })
         .await
         .map_err(|e| ReadError::Checkpoint(format!("checkpoint writer panicked: {e}")))?
@@ -184,7 +194,7 @@ impl Projector {
             progress,
             applied,
             snapshots,
-            checkpoint_lock: std::sync::Mutex::new(()),
+            checkpoint_lock: std::sync::Mutex::new(checkpoint::Frames::default()),
             hold: std::sync::Mutex::new(None),
         });
         let (shutdown, shutdown_rx) = watch::channel(false);
@@ -523,10 +533,7 @@ impl Saver {
 
 async fn save(shared: &Arc<Shared>, working: &Arc<ReadModel>) {
     match shared.checkpoint(working.clone()).await {
-        Ok(Some(path)) => {
-            tracing::debug!(position = working.position(), path = %path.display(), "wrote a read-model checkpoint")
-        }
-        Ok(None) => {}
+        Ok(_) => {}
         Err(e) => tracing::warn!(error = %e, "could not write the read-model checkpoint"),
     }
 }
