@@ -58,6 +58,8 @@ impl Recorder {
             per_second: (ok * per_success) as f64 / seconds,
             p50_ms: self.latencies.value_at_quantile(0.50) as f64 / 1000.0,
             p99_ms: self.latencies.value_at_quantile(0.99) as f64 / 1000.0,
+            p999_ms: self.latencies.value_at_quantile(0.999) as f64 / 1000.0,
+            max_ms: self.latencies.max() as f64 / 1000.0,
             first_error: self.first_error.clone(),
         }
     }
@@ -80,6 +82,10 @@ pub struct Figures {
     pub p50_ms: f64,
     /// 99th-percentile latency, in milliseconds.
     pub p99_ms: f64,
+    /// 99.9th-percentile latency, in milliseconds.
+    pub p999_ms: f64,
+    /// The slowest request (or batch), in milliseconds.
+    pub max_ms: f64,
     /// The first failure's text, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub first_error: Option<String>,
