@@ -202,6 +202,18 @@ impl Server {
         &self.http
     }
 
+    /// The text of `GET /metrics`.
+    pub async fn metrics(&self) -> Result<String> {
+        Ok(self
+            .http
+            .get(self.url("/metrics"))
+            .send()
+            .await?
+            .error_for_status()?
+            .text()
+            .await?)
+    }
+
     /// What the server wrote to stdout and stderr so far.
     pub fn log(&self) -> Vec<String> {
         self.log.lock().expect("log lock").clone()

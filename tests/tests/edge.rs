@@ -102,13 +102,7 @@ async fn the_edge_serves_a_real_process_and_survives_a_crash() -> Result<()> {
         .await?;
     assert_eq!(bad.next().await?.unwrap_err().code, 4403);
 
-    let metrics = server
-        .http()
-        .get(server.url("/metrics"))
-        .send()
-        .await?
-        .text()
-        .await?;
+    let metrics = server.metrics().await?;
     assert!(
         metrics.contains("cohub_graphql_requests_total"),
         "{metrics}"

@@ -9,13 +9,7 @@ use uuid::Uuid;
 
 /// `cohub_graphql_parse_cache_total{result="hit"}` and `{result="miss"}` from /metrics.
 async fn counts(server: &Server) -> Result<(u64, u64)> {
-    let text = server
-        .http()
-        .get(server.url("/metrics"))
-        .send()
-        .await?
-        .text()
-        .await?;
+    let text = server.metrics().await?;
     let read = |result: &str| -> Result<u64> {
         let name = format!("cohub_graphql_parse_cache_total{{result=\"{result}\"}}");
         Ok(text
