@@ -21,7 +21,10 @@ pub(crate) fn map_sqlx(e: sqlx::Error) -> StoreError {
         | E::Protocol(_)
         | E::PoolTimedOut
         | E::PoolClosed
-        | E::WorkerCrashed => StoreError::Unavailable(e.to_string()),
+        | E::WorkerCrashed => {
+            crate::trouble::seen();
+            StoreError::Unavailable(e.to_string())
+        }
         E::ColumnDecode { .. } | E::Decode(_) | E::ColumnNotFound(_) => {
             StoreError::Corrupt(e.to_string())
         }
@@ -29,6 +32,7 @@ pub(crate) fn map_sqlx(e: sqlx::Error) -> StoreError {
             let code = db.code().unwrap_or_default();
             // Class 08: connection exception; 57P0x: server shutting down; 53: out of resources.
             if code.starts_with("08") || code.starts_with("57P") || code.starts_with("53") {
+                crate::trouble::seen();
                 StoreError::Unavailable(e.to_string())
             } else {
                 StoreError::Backend(e.to_string())

@@ -24,6 +24,7 @@ mod read;
 mod recent;
 mod schema;
 mod subscribe;
+mod trouble;
 
 #[doc(hidden)]
 pub use append::AppendPause;
@@ -160,13 +161,13 @@ impl PgStore {
                 .max_connections(max)
                 .acquire_timeout(timeout)
                 // A connection in steady use is handed out as it is; one left idle for a
-                // while (the server may have dropped it meanwhile) is pinged first, and
-                // replaced if the ping fails. Pinging every one costs a round trip per
-                // transaction.
+                // while (the server may have dropped it meanwhile), or any in the seconds
+                // after a connection failed (`trouble.rs`), is pinged first, and replaced if
+                // the ping fails. Pinging every one costs a round trip per transaction.
                 .test_before_acquire(false)
                 .before_acquire(|conn, meta| {
                     Box::pin(async move {
-                        if meta.idle_for >= PING_AFTER_IDLE {
+                        if meta.idle_for >= PING_AFTER_IDLE || trouble::recent() {
                             conn.ping().await?;
                         }
                         Ok(true)
