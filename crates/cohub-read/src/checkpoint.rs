@@ -201,8 +201,12 @@ pub fn write_reusing(
     let target = dir.join(CHECKPOINT_FILE);
     let tmp = dir.join(format!(".{CHECKPOINT_FILE}.{}.tmp", uuid::Uuid::now_v7()));
     let old_file = previous.open();
-    let hubs: Vec<HubId> = model.hubs.keys().copied().collect();
-    let last_event = |hub: &HubId| model.hubs.get(hub).map_or(0, |h| h.updated.position);
+    // Each hub with the position of its last event, which says whether its frame changed.
+    let hubs: Vec<(HubId, u64)> = model
+        .hubs
+        .iter()
+        .map(|(id, hub)| (*id, hub.updated.position))
+        .collect();
     let header = Header {
         format: CHECKPOINT_FORMAT,
         position: model.position(),
@@ -212,9 +216,9 @@ pub fn write_reusing(
     };
     let result = (|| {
         let hub_frames = each_hub(hubs.len(), |i| {
-            let hub = &hubs[i];
-            if let (Some(old), Some(&(last, offset, len))) = (&old_file, previous.hubs.get(hub)) {
-                if last == last_event(hub) {
+            let (hub, last_event) = hubs[i];
+            if let (Some(old), Some(&(last, offset, len))) = (&old_file, previous.hubs.get(&hub)) {
+                if last == last_event {
                     let mut bytes = vec![0; len];
                     old.read_exact_at(&mut bytes, offset)
                         .map_err(|e| io("cannot read", &target, e))?;
@@ -222,7 +226,7 @@ pub fn write_reusing(
                 }
             }
             let alone = model
-                .hub_alone(*hub)
+                .hub_alone(hub)
                 .expect("every listed hub is in the model");
             frame(&alone)
                 .map(|bytes| (bytes, false))
@@ -241,8 +245,8 @@ pub fn write_reusing(
                 .and_then(|()| out.write_all(f))
                 .map_err(|e| io("cannot write", &tmp, e))?;
             offset += 8;
-            if let Some(hub) = i.checked_sub(1).map(|h| hubs[h]) {
-                placed.insert(hub, (last_event(&hub), offset, f.len()));
+            if let Some((hub, last_event)) = i.checked_sub(1).map(|h| hubs[h]) {
+                placed.insert(hub, (last_event, offset, f.len()));
             }
             offset += f.len() as u64;
         }
