@@ -532,8 +532,7 @@ impl Saver {
 }
 
 async fn save(shared: &Arc<Shared>, working: &Arc<ReadModel>) {
-    match shared.checkpoint(working.clone()).await {
-        Ok(_) => {}
-        Err(e) => tracing::warn!(error = %e, "could not write the read-model checkpoint"),
+    if let Err(e) = shared.checkpoint(working.clone()).await {
+        tracing::warn!(error = %e, "could not write the read-model checkpoint");
     }
 }
