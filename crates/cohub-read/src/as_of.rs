@@ -127,7 +127,7 @@ pub async fn hub_at_position(
     } else {
         Some(event_at(store, position).await?)
     };
-    let (mut model, mut hub_seq) = match snapshots.at_or_before(hub, position) {
+    let (mut model, mut hub_seq) = match snapshots.nearest(store, hub, position).await? {
         Some(s) => ((*s.model).clone(), s.hub_seq),
         None => (ReadModel::new(), 0),
     };

@@ -53,7 +53,7 @@ const MAGIC: &[u8; 8] = b"cohubck\x02";
 const COMPRESSION_LEVEL: i32 = 3;
 
 /// The most a frame of a checkpoint may say it holds: more is damage.
-const MAX_FRAME: u64 = 1 << 36;
+pub(crate) const MAX_FRAME: u64 = 1 << 36;
 
 /// The format version this build writes and reads. Raised whenever the fold itself changes
 /// (2: a revision answers only what it names; deliberation runs from an idea's latest version;
@@ -144,7 +144,7 @@ fn each_hub<T: Send, E: Send>(
 
 /// `value` as MessagePack (structs as maps, so that fields keep their names) in one zstd frame,
 /// with a checksum of its content, so that damage is found rather than read as another model.
-fn frame<T: Serialize>(value: &T) -> std::io::Result<Vec<u8>> {
+pub(crate) fn frame<T: Serialize>(value: &T) -> std::io::Result<Vec<u8>> {
     let mut encoder = zstd::stream::write::Encoder::new(Vec::new(), COMPRESSION_LEVEL)?;
     encoder.include_checksum(true)?;
     let mut out = BufWriter::with_capacity(1 << 16, encoder);
@@ -328,7 +328,7 @@ fn frames(bytes: &[u8]) -> Result<Vec<&[u8]>, String> {
 }
 
 /// A frame's MessagePack, parsed from memory.
-fn unframe<T: serde::de::DeserializeOwned>(f: &[u8]) -> Result<T, String> {
+pub(crate) fn unframe<T: serde::de::DeserializeOwned>(f: &[u8]) -> Result<T, String> {
     rmp_serde::from_slice(&decompress(f)?).map_err(|e| e.to_string())
 }
 

@@ -5,15 +5,23 @@
 //! cuts a snapshot out of the live model as it folds each hub's K-th event (sharing every
 //! entity with the live model, so one costs a few pointers per entity of the hub); replays
 //! leave snapshots behind where none is held (after a restart, the first as-of read of a hub
-//! folds that hub from its start once). When more than `max` are held, every other one is
-//! dropped, doubling the spacing.
+//! folds that hub from its start once, unless [`SnapshotFiles`] keep some on disk). When more
+//! than `max` are held, every other one is dropped, doubling the spacing.
+//!
+//! With [`SnapshotFiles`], every snapshot offered at a multiple of their spacing is also
+//! written to disk, and [`HubSnapshots::nearest`] takes the later of the held one and the file,
+//! reading the file (and holding what it read) only when it is the later.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use cohub_domain::HubId;
 
+use cohub_store::EventStore;
+
+use crate::error::ReadError;
 use crate::model::ReadModel;
+use crate::snapshot_files::SnapshotFiles;
 
 /// One held snapshot: the hub sequence of the hub's last event folded in, and the model of
 /// that hub alone (its `position()` is that event's global position).
@@ -31,6 +39,7 @@ pub struct HubSnapshots {
     every: u64,
     max: usize,
     held: Mutex<BTreeMap<(HubId, u64), HubSnapshot>>,
+    files: Option<Arc<SnapshotFiles>>,
 }
 
 impl HubSnapshots {
@@ -40,7 +49,19 @@ impl HubSnapshots {
             every,
             max: max.max(2),
             held: Mutex::new(BTreeMap::new()),
+            files: None,
         }
+    }
+
+    /// Also keeps snapshots on disk, in `files`.
+    pub fn with_files(mut self, files: Arc<SnapshotFiles>) -> Self {
+        self.files = Some(files);
+        self
+    }
+
+    /// The on-disk tier, if there is one.
+    pub fn files(&self) -> Option<&Arc<SnapshotFiles>> {
+        self.files.as_ref()
     }
 
     /// The spacing K, in events of one hub.
@@ -67,6 +88,13 @@ impl HubSnapshots {
         if !self.is_due(hub_seq) {
             return;
         }
+        if let Some(files) = &self.files {
+            files.keep(hub, hub_seq, &model);
+        }
+        self.hold(hub, hub_seq, model);
+    }
+
+    fn hold(&self, hub: HubId, hub_seq: u64, model: Arc<ReadModel>) {
         let mut held = self.held();
         held.insert((hub, model.position()), HubSnapshot { hub_seq, model });
         if held.len() > self.max {
@@ -83,6 +111,52 @@ impl HubSnapshots {
             .range((hub, 0)..=(hub, position))
             .next_back()
             .map(|(_, s)| s.clone())
+    }
+
+    /// The latest snapshot of `hub` at or before global `position`, held or on disk: a file
+    /// later than the held one is read (off the async threads), checked against the log's hash
+    /// at its position, and then held. A file that does not decode or match is removed, and
+    /// the next earlier one tried.
+    pub async fn nearest(
+        &self,
+        store: &dyn EventStore,
+        hub: HubId,
+        position: u64,
+    ) -> Result<Option<HubSnapshot>, ReadError> {
+        let held = self.at_or_before(hub, position);
+        let Some(files) = &self.files else {
+            return Ok(held);
+        };
+        let held_at = held.as_ref().map_or(0, |s| s.model.position());
+        let mut below = position;
+        while let Some((at, _)) = files.at_or_before(hub, below) {
+            if at <= held_at {
+                break;
+            }
+            let reader = files.clone();
+            let loaded = tokio::task::spawn_blocking(move || reader.load(hub, at))
+                .await
+                .map_err(|e| ReadError::Checkpoint(format!("a snapshot reader panicked: {e}")))??;
+            if let Some(loaded) = loaded {
+                let found = store.read_all(at - 1, 1).await?;
+                match found.first() {
+                    Some(e)
+                        if e.position == at
+                            && Some(e.hash.as_str()) == loaded.model.last_hash() =>
+                    {
+                        let model = Arc::new(loaded.model);
+                        self.hold(hub, loaded.hub_seq, model.clone());
+                        return Ok(Some(HubSnapshot {
+                            hub_seq: loaded.hub_seq,
+                            model,
+                        }));
+                    }
+                    _ => files.discard(hub, at, "the log holds another event at its position"),
+                }
+            }
+            below = at - 1;
+        }
+        Ok(held)
     }
 
     /// The global positions of the snapshots held of `hub`, ascending.

@@ -8,7 +8,8 @@
 //!   log itself, as the model stands.
 //! - [`Projector`] follows the store in the background and serves the latest model
 //!   ([`Projector::current`]), lets a caller wait for its own write ([`Projector::wait_for`]),
-//!   broadcasts applied events, keeps [`Snapshots`] and writes [`checkpoint`]s.
+//!   broadcasts applied events, keeps [`HubSnapshots`] (in memory, and every so often on disk
+//!   as [`SnapshotFiles`]) and writes [`checkpoint`]s.
 //! - [`rebuild`] folds the whole log; [`at_position`] and [`as_of`] read the past from the
 //!   nearest snapshot plus the tail.
 
@@ -29,6 +30,7 @@ pub mod problem;
 pub mod projector;
 mod recorded;
 pub mod replay;
+pub mod snapshot_files;
 pub mod snapshots;
 
 pub use activity::{activity, ActivityEntry, ActivityFilter, EventSource};
@@ -42,4 +44,5 @@ pub use page::Page;
 pub use projector::{Applied, Progress, Projector, ProjectorConfig};
 pub use recorded::{Recorded, Withdrawal};
 pub use replay::{rebuild, rebuild_by_hub, replay, Until};
+pub use snapshot_files::SnapshotFiles;
 pub use snapshots::Snapshots;

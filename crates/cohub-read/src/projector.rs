@@ -20,6 +20,7 @@ use crate::checkpoint::{self, StartReport};
 use crate::error::ReadError;
 use crate::hub_snapshots::HubSnapshots;
 use crate::model::{decode, ReadModel};
+use crate::snapshot_files::SnapshotFiles;
 
 /// How the projector runs.
 #[derive(Clone, Debug)]
@@ -34,6 +35,10 @@ pub struct ProjectorConfig {
     pub snapshot_every: u64,
     /// Hold at most this many snapshots (beyond it, every other one is dropped).
     pub max_snapshots: usize,
+    /// Also write a hub's snapshot to `<checkpoint_dir>/hub-snapshots/` every this many events
+    /// of the hub (rounded up to a multiple of `snapshot_every`), so that as-of reads after a
+    /// restart start near their point (0, or no `checkpoint_dir`: none).
+    pub snapshot_file_every: u64,
     /// Capacity of the applied-events broadcast (slow subscribers lag past it).
     pub broadcast_capacity: usize,
     /// Fold at most this many ready envelopes before publishing the model.
@@ -48,6 +53,7 @@ impl Default for ProjectorConfig {
             checkpoint_interval: Duration::from_secs(60),
             snapshot_every: 256,
             max_snapshots: 4096,
+            snapshot_file_every: 2048,
             broadcast_capacity: 1024,
             batch_limit: 512,
         }
@@ -162,10 +168,22 @@ impl Projector {
             Some(dir) => checkpoint::load(store.as_ref(), dir).await?,
             None => (ReadModel::new(), StartReport::default()),
         };
-        let snapshots = Arc::new(HubSnapshots::new(
-            config.snapshot_every,
-            config.max_snapshots,
-        ));
+        let mut snapshots = HubSnapshots::new(config.snapshot_every, config.max_snapshots);
+        if let (Some(dir), true) = (
+            &config.checkpoint_dir,
+            config.snapshot_every > 0 && config.snapshot_file_every > 0,
+        ) {
+            let every = config
+                .snapshot_file_every
+                .div_ceil(config.snapshot_every)
+                .saturating_mul(config.snapshot_every);
+            let dir = dir.clone();
+            let files = tokio::task::spawn_blocking(move || SnapshotFiles::open(&dir, every))
+                .await
+                .map_err(|e| ReadError::Checkpoint(format!("a snapshot lister panicked: {e}")))??;
+            snapshots = snapshots.with_files(Arc::new(files));
+        }
+        let snapshots = Arc::new(snapshots);
         // Nothing to start from: fold each hub on its own, as many at once as there are cores,
         // keeping hub snapshots on the way; the task then follows the log from there.
         let model = if model.position() == 0 && store.head_position().await? > 0 {
@@ -336,8 +354,9 @@ impl Projector {
         CheckpointHold(tx)
     }
 
-    /// Stops following the log, writes a final checkpoint and waits for the task to end
-    /// (callable through an `Arc`; later calls return at once).
+    /// Stops following the log, writes a final checkpoint, waits for the task to end and for
+    /// the hub snapshot files queued to be written (callable through an `Arc`; later calls
+    /// return at once).
     pub async fn shutdown(&self) {
         let _ = self.shutdown.send(true);
         let task = self.task.lock().unwrap_or_else(|p| p.into_inner()).take();
@@ -345,6 +364,10 @@ impl Projector {
             if let Err(e) = task.await {
                 tracing::error!(error = %e, "the projector task panicked");
             }
+        }
+        if let Some(files) = self.shared.snapshots.files() {
+            let files = files.clone();
+            let _ = tokio::task::spawn_blocking(move || files.flush()).await;
         }
     }
 }

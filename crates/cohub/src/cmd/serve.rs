@@ -100,6 +100,11 @@ pub struct Args {
     /// Turn rate limiting off (for benchmarks only).
     #[arg(long, env = "COHUB_NO_RATE_LIMIT")]
     no_rate_limit: bool,
+    /// Keep a hub's read model on disk every this many events of the hub, so that reads of the
+    /// past after a restart start near their point (0: never). Each file holds the whole hub,
+    /// so a smaller spacing costs more disk.
+    #[arg(long, env = "COHUB_HUB_SNAPSHOT_EVERY", default_value_t = ProjectorConfig::default().snapshot_file_every)]
+    hub_snapshot_every: u64,
 }
 
 /// Parses a positive number of seconds (fractions allowed, at most an hour).
@@ -179,6 +184,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             store.clone(),
             ProjectorConfig {
                 checkpoint_dir: Some(args.data.join("read")),
+                snapshot_file_every: args.hub_snapshot_every,
                 ..ProjectorConfig::default()
             },
         )
