@@ -113,10 +113,12 @@ impl HubSnapshots {
             .map(|(_, s)| s.clone())
     }
 
-    /// The latest snapshot of `hub` at or before global `position`, held or on disk: a file
-    /// later than the held one is read (off the async threads), checked against the log's hash
-    /// at its position, and then held. A file that does not decode or match is removed, and
-    /// the next earlier one tried.
+    /// The snapshot of `hub` at or before global `position` to start from, held or on disk.
+    /// A file holds the whole hub, so reading one costs about as much as folding a quarter of
+    /// the hub's events: a file is read only if it lies more than a quarter of its own hub
+    /// sequence past the latest held snapshot (off the async threads), checked against the
+    /// log's hash at its position, and then held. A file that does not decode or match is
+    /// removed, and the next earlier one considered.
     pub async fn nearest(
         &self,
         store: &dyn EventStore,
@@ -127,10 +129,10 @@ impl HubSnapshots {
         let Some(files) = &self.files else {
             return Ok(held);
         };
-        let held_at = held.as_ref().map_or(0, |s| s.model.position());
+        let held_seq = held.as_ref().map_or(0, |s| s.hub_seq);
         let mut below = position;
-        while let Some((at, _)) = files.at_or_before(hub, below) {
-            if at <= held_at {
+        while let Some((at, file_seq)) = files.at_or_before(hub, below) {
+            if file_seq.saturating_sub(held_seq) <= file_seq / 4 {
                 break;
             }
             let reader = files.clone();
