@@ -145,3 +145,40 @@ async fn the_past_read_from_snapshot_files_equals_the_past_folded_from_the_found
     ensure!(folded[1].1 == 300, "{}", folded[1].1);
     Ok(())
 }
+
+/// The example hub of `cohub serve --demo`.
+const DEMO_HUB: &str = "0c0b0000-0001-7000-8000-000000000001";
+
+#[tokio::test]
+async fn a_server_that_cannot_keep_snapshot_files_still_serves_the_past() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let read = dir.path().join("read");
+    std::fs::create_dir_all(&read)?;
+    // Where the folder should be, a file: it cannot be made.
+    std::fs::write(read.join("hub-snapshots"), b"not a folder")?;
+    let server = Server::start_with(dir.path(), &["--demo"]).await?;
+    ensure!(
+        server
+            .log()
+            .iter()
+            .any(|l| l.contains("keeping no hub snapshot files")),
+        "the server says it keeps no files: {:?}",
+        server.log()
+    );
+    let tok = cohub_e2e::demo_token(dir.path(), "champion").await?;
+    let past = server
+        .gql_ok(
+            "query($id: UUID!) { history(hubId: $id, atPosition: 3, first: 5) { atPosition totalCount } }",
+            json!({ "id": DEMO_HUB }),
+            Some(&tok),
+        )
+        .await?;
+    ensure!(past["history"]["atPosition"] == 3, "{past}");
+    let status = server.stop().await?;
+    ensure!(status.success(), "serve stopped with {status}");
+    ensure!(
+        std::fs::read(read.join("hub-snapshots"))? == b"not a folder",
+        "the file is left as it was"
+    );
+    Ok(())
+}

@@ -178,10 +178,17 @@ impl Projector {
                 .div_ceil(config.snapshot_every)
                 .saturating_mul(config.snapshot_every);
             let dir = dir.clone();
-            let files = tokio::task::spawn_blocking(move || SnapshotFiles::open(&dir, every))
+            let opened = tokio::task::spawn_blocking(move || SnapshotFiles::open(&dir, every))
                 .await
-                .map_err(|e| ReadError::Checkpoint(format!("a snapshot lister panicked: {e}")))??;
-            snapshots = snapshots.with_files(Arc::new(files));
+                .map_err(|e| ReadError::Checkpoint(format!("a snapshot lister panicked: {e}")))?;
+            // The files only make reads of the past faster: without them, serve anyway.
+            match opened {
+                Ok(files) => snapshots = snapshots.with_files(Arc::new(files)),
+                Err(e) => tracing::warn!(
+                    error = %e,
+                    "keeping no hub snapshot files: reads of the past after a restart fold each hub from its founding"
+                ),
+            }
         }
         let snapshots = Arc::new(snapshots);
         // Nothing to start from: fold each hub on its own, as many at once as there are cores,
