@@ -74,9 +74,10 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     outln!("rebuilt the read models from {} events", model.position())?;
     if let Some(files) = snapshots.as_ref().and_then(|s| s.files()) {
         outln!(
-            "wrote {} hub snapshots in {}",
+            "wrote {} hub snapshots in {} (one every {} events of a hub)",
             files.counts().written,
-            files.dir().display()
+            files.dir().display(),
+            files.every()
         )?;
     }
 
