@@ -53,7 +53,7 @@ const MAGIC: &[u8; 8] = b"cohubck\x02";
 const COMPRESSION_LEVEL: i32 = 3;
 
 /// The most a frame of a checkpoint may say it holds: more is damage.
-pub(crate) const MAX_FRAME: u64 = 1 << 36;
+const MAX_FRAME: u64 = 1 << 36;
 
 /// The format version this build writes and reads. Raised whenever the fold itself changes
 /// (2: a revision answers only what it names; deliberation runs from an idea's latest version;
@@ -308,9 +308,18 @@ fn read_whole(path: &Path) -> Result<Option<Vec<u8>>, ReadError> {
 
 /// The length-prefixed frames of a [`CHECKPOINT_FILE`], after its magic.
 fn frames(bytes: &[u8]) -> Result<Vec<&[u8]>, String> {
+    frames_after(bytes, MAGIC, "a checkpoint")
+}
+
+/// The length-prefixed frames of a file that starts with `magic` (the file being `what`).
+pub(crate) fn frames_after<'a>(
+    bytes: &'a [u8],
+    magic: &[u8],
+    what: &str,
+) -> Result<Vec<&'a [u8]>, String> {
     let mut rest = bytes
-        .strip_prefix(MAGIC.as_slice())
-        .ok_or("it does not start as a checkpoint does")?;
+        .strip_prefix(magic)
+        .ok_or_else(|| format!("it does not start as {what} does"))?;
     let mut out = Vec::new();
     while !rest.is_empty() {
         let (len, after) = rest

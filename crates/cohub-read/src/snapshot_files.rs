@@ -21,7 +21,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use cohub_domain::HubId;
 use serde::{Deserialize, Serialize};
 
-use crate::checkpoint::{frame, unframe, CHECKPOINT_FORMAT, MAX_FRAME};
+use crate::checkpoint::{frame, frames_after, unframe, CHECKPOINT_FORMAT};
 use crate::error::ReadError;
 use crate::model::ReadModel;
 
@@ -306,22 +306,7 @@ impl SnapshotFiles {
 
 /// A snapshot file's model, checked against what its name says.
 fn decode(bytes: &[u8], hub: HubId, position: u64, hub_seq: u64) -> Result<Loaded, String> {
-    let mut rest = bytes
-        .strip_prefix(MAGIC.as_slice())
-        .ok_or("it does not start as a hub snapshot does")?;
-    let mut frames = Vec::with_capacity(2);
-    while !rest.is_empty() {
-        let (len, after) = rest
-            .split_first_chunk::<8>()
-            .ok_or("it ends inside a frame's length")?;
-        let len = u64::from_le_bytes(*len);
-        if len > MAX_FRAME || len > after.len() as u64 {
-            return Err(format!("it is cut short (a frame of {len} bytes)"));
-        }
-        let (f, after) = after.split_at(len as usize);
-        frames.push(f);
-        rest = after;
-    }
+    let frames = frames_after(bytes, MAGIC, "a hub snapshot")?;
     let [head, body] = frames[..] else {
         return Err(format!("it holds {} frames, not 2", frames.len()));
     };
