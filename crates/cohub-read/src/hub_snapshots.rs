@@ -9,8 +9,8 @@
 //! than `max` are held, every other one is dropped, doubling the spacing.
 //!
 //! With [`SnapshotFiles`], every snapshot offered at a multiple of their spacing is also
-//! written to disk, and [`HubSnapshots::nearest`] takes the later of the held one and the file,
-//! reading the file (and holding what it read) only when it is the later.
+//! written to disk, and [`HubSnapshots::nearest`] reads a file (and holds what it read) only
+//! when it lies far enough past the nearest held snapshot to be worth reading.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -118,7 +118,7 @@ impl HubSnapshots {
     /// the hub's events: a file is read only if it lies more than a quarter of its own hub
     /// sequence past the latest held snapshot (off the async threads), checked against the
     /// log's hash at its position, and then held. A file that does not decode or match is
-    /// removed, and the next earlier one considered.
+    /// removed, one that cannot be read is passed by, and the next earlier one considered.
     pub async fn nearest(
         &self,
         store: &dyn EventStore,
@@ -138,7 +138,13 @@ impl HubSnapshots {
             let reader = files.clone();
             let loaded = tokio::task::spawn_blocking(move || reader.load(hub, at))
                 .await
-                .map_err(|e| ReadError::Checkpoint(format!("a snapshot reader panicked: {e}")))??;
+                .map_err(|e| ReadError::Checkpoint(format!("a snapshot reader panicked: {e}")))?;
+            // A file that cannot be read now (permissions, I/O) is left in place and passed by:
+            // it only makes the read faster.
+            let loaded = loaded.unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "passing by a hub snapshot file that cannot be read");
+                None
+            });
             if let Some(loaded) = loaded {
                 let found = store.read_all(at - 1, 1).await?;
                 match found.first() {

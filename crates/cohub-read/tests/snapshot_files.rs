@@ -191,6 +191,25 @@ async fn after_a_restart_the_past_is_read_from_the_nearest_file() {
     assert_eq!(*read.model, expected(&store, other, at(19)).await);
     assert_eq!(projector.snapshots().files().unwrap().counts().discarded, 0);
     projector.shutdown().await;
+
+    // A file that cannot be read (here a folder stands in its place) is passed by, not removed:
+    // event 27 is read from the file after event 16.
+    let path = on_disk.dir().join(
+        std::fs::read_dir(on_disk.dir())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .find(|n| n.starts_with(&other.uuid().to_string()) && n.ends_with("-24.snap"))
+            .unwrap(),
+    );
+    std::fs::remove_file(&path).unwrap();
+    std::fs::create_dir(&path).unwrap();
+    let projector = start(&store, config(dir.path(), true)).await;
+    let read = projector.at_position(other, at(27)).await.unwrap();
+    assert_eq!((read.base_position, read.replayed), (at(16), 11));
+    assert_eq!(*read.model, expected(&store, other, at(27)).await);
+    assert_eq!(projector.snapshots().files().unwrap().counts().discarded, 0);
+    assert!(path.is_dir(), "left as it was");
+    projector.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
