@@ -32,25 +32,18 @@ pub(crate) fn map_sqlx(e: sqlx::Error) -> StoreError {
     use sqlx::Error as E;
     if is_connection_failure(&e) {
         crate::trouble::seen();
+        return StoreError::Unavailable(e.to_string());
     }
     match &e {
-        E::Io(_)
-        | E::Tls(_)
-        | E::Protocol(_)
-        | E::PoolTimedOut
-        | E::PoolClosed
-        | E::WorkerCrashed => StoreError::Unavailable(e.to_string()),
+        E::PoolTimedOut | E::PoolClosed | E::WorkerCrashed => {
+            StoreError::Unavailable(e.to_string())
+        }
         E::ColumnDecode { .. } | E::Decode(_) | E::ColumnNotFound(_) => {
             StoreError::Corrupt(e.to_string())
         }
-        E::Database(db) => {
-            let code = db.code().unwrap_or_default();
-            // Class 08: connection exception; 57P0x: server shutting down; 53: out of resources.
-            if code.starts_with("08") || code.starts_with("57P") || code.starts_with("53") {
-                StoreError::Unavailable(e.to_string())
-            } else {
-                StoreError::Backend(e.to_string())
-            }
+        // Class 53: the server is out of resources (connections, memory, disk).
+        E::Database(db) if db.code().is_some_and(|c| c.starts_with("53")) => {
+            StoreError::Unavailable(e.to_string())
         }
         _ => StoreError::Backend(e.to_string()),
     }
