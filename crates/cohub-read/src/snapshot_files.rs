@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use cohub_domain::HubId;
@@ -84,6 +84,7 @@ pub struct FileCounts {
     pub discarded: u64,
 }
 
+#[derive(Default)]
 struct Counters {
     written: AtomicU64,
     skipped: AtomicU64,
@@ -155,11 +156,7 @@ impl SnapshotFiles {
             }
         }
         let index = Arc::new(Mutex::new(index));
-        let counters = Arc::new(Counters {
-            written: AtomicU64::new(0),
-            skipped: AtomicU64::new(0),
-            discarded: AtomicU64::new(0),
-        });
+        let counters = Arc::new(Counters::default());
         let (queue, jobs) = sync_channel(QUEUE);
         let writer = Writer {
             dir: dir.clone(),
@@ -220,10 +217,7 @@ impl SnapshotFiles {
         let sent = if self.wait {
             self.queue.send(job).is_ok()
         } else {
-            !matches!(
-                self.queue.try_send(job),
-                Err(TrySendError::Full(_) | TrySendError::Disconnected(_))
-            )
+            self.queue.try_send(job).is_ok()
         };
         if !sent {
             lock(&self.index).queued.remove(&key);
