@@ -8,8 +8,7 @@ use std::time::Duration;
 use cohub_command::Submission;
 use cohub_domain::distribution::DistributionStatus;
 use cohub_domain::example::{self, *};
-use cohub_domain::hub::{FoundingOrganisation, HubCommand};
-use cohub_domain::text::PlainText;
+use cohub_domain::hub::HubCommand;
 use cohub_domain::{HubId, MemberId, OrganisationId, StakeholderKind};
 use cohub_read::{rebuild, rebuild_by_hub, replay, Projector, ProjectorConfig, ReadModel, Until};
 use cohub_store::EventStore;
@@ -153,25 +152,7 @@ async fn a_hubs_past_is_read_from_its_own_events_only() {
     let (store, service) = common::played(dir.path()).await;
     let other = HubId::new();
     let founder = MemberId::new();
-    let founded = service
-        .execute(Submission::new(
-            founder,
-            HubCommand::FoundHub {
-                hub_id: other,
-                name: "Sandwell carers' hub".to_string(),
-                purpose: PlainText::en("Carers and clinicians in Sandwell."),
-                founder_name: "Sam Okafor".to_string(),
-                organisation: FoundingOrganisation {
-                    organisation_id: OrganisationId::new(),
-                    name: "Sandwell Carers".to_string(),
-                    kind: StakeholderKind::CommunityOrganisation,
-                },
-            },
-        ))
-        .await
-        .unwrap()
-        .receipt
-        .first_position;
+    let founded = common::found_sandwell(&service, other, founder, OrganisationId::new()).await;
     let at = example::start_time() + chrono::Duration::hours(2);
     for i in 0..40 {
         common::append_feedback(&store, 1, 5, at).await;

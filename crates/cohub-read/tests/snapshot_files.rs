@@ -9,8 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use cohub_command::{CommandService, Submission};
-use cohub_domain::hub::{FoundingOrganisation, HubCommand};
-use cohub_domain::text::PlainText;
+use cohub_domain::hub::HubCommand;
 use cohub_domain::{HubId, MemberId, OrganisationId, StakeholderKind};
 use cohub_read::snapshot_files::SNAPSHOT_DIR;
 use cohub_read::{replay, Projector, ProjectorConfig, ReadModel, Until};
@@ -34,23 +33,13 @@ fn config(dir: &Path, files: bool) -> ProjectorConfig {
 async fn scene(dir: &Path, other: HubId, label: &str) -> (SledStore, CommandService) {
     let (store, service) = common::played(dir).await;
     let founder = MemberId::from_uuid(other.uuid());
-    service
-        .execute(Submission::new(
-            founder,
-            HubCommand::FoundHub {
-                hub_id: other,
-                name: "Sandwell carers' hub".to_string(),
-                purpose: PlainText::en("Carers and clinicians in Sandwell."),
-                founder_name: "Sam Okafor".to_string(),
-                organisation: FoundingOrganisation {
-                    organisation_id: OrganisationId::from_uuid(other.uuid()),
-                    name: "Sandwell Carers".to_string(),
-                    kind: StakeholderKind::CommunityOrganisation,
-                },
-            },
-        ))
-        .await
-        .unwrap();
+    common::found_sandwell(
+        &service,
+        other,
+        founder,
+        OrganisationId::from_uuid(other.uuid()),
+    )
+    .await;
     for i in 0..42 {
         service
             .execute(Submission::new(

@@ -5,9 +5,10 @@
 use chrono::{DateTime, Duration, Utc};
 use cohub_command::{CommandService, Submission};
 use cohub_domain::example::{self, *};
+use cohub_domain::hub::{FoundingOrganisation, HubCommand};
 use cohub_domain::idea::{FeedbackGiven, IdeaEvent};
 use cohub_domain::text::PlainText;
-use cohub_domain::{DomainEvent, FeedbackId};
+use cohub_domain::{DomainEvent, FeedbackId, HubId, MemberId, OrganisationId, StakeholderKind};
 use cohub_store::sled_store::SledStore;
 use cohub_store::{ActorRef, AppendRequest, Envelope, EventStore, ExpectedVersion, NewEvent};
 use std::path::Path;
@@ -33,6 +34,35 @@ pub async fn played(dir: &Path) -> (SledStore, CommandService) {
             .unwrap_or_else(|e| panic!("step {:?} failed: {e}", step.note));
     }
     (store, service)
+}
+
+/// Founds a second hub, `hub` (Sandwell carers' hub), with `founder` as its facilitator for
+/// `organisation` (Sandwell Carers); returns the founding's position.
+pub async fn found_sandwell(
+    service: &CommandService,
+    hub: HubId,
+    founder: MemberId,
+    organisation: OrganisationId,
+) -> u64 {
+    service
+        .execute(Submission::new(
+            founder,
+            HubCommand::FoundHub {
+                hub_id: hub,
+                name: "Sandwell carers' hub".to_string(),
+                purpose: PlainText::en("Carers and clinicians in Sandwell."),
+                founder_name: "Sam Okafor".to_string(),
+                organisation: FoundingOrganisation {
+                    organisation_id: organisation,
+                    name: "Sandwell Carers".to_string(),
+                    kind: StakeholderKind::CommunityOrganisation,
+                },
+            },
+        ))
+        .await
+        .unwrap()
+        .receipt
+        .first_position
 }
 
 /// Every envelope of the log.
