@@ -89,7 +89,7 @@ pub async fn as_of(
 const HUB_PAGE: usize = 256;
 
 /// The event at global `position` (≥ 1), or `BeyondHead`.
-async fn event_at(
+pub(crate) async fn event_at(
     store: &dyn EventStore,
     position: u64,
 ) -> Result<cohub_store::Envelope, ReadError> {

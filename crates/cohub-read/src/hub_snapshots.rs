@@ -146,12 +146,8 @@ impl HubSnapshots {
                 None
             });
             if let Some(loaded) = loaded {
-                let found = store.read_all(at - 1, 1).await?;
-                match found.first() {
-                    Some(e)
-                        if e.position == at
-                            && Some(e.hash.as_str()) == loaded.model.last_hash() =>
-                    {
+                match crate::as_of::event_at(store, at).await {
+                    Ok(e) if Some(e.hash.as_str()) == loaded.model.last_hash() => {
                         let model = Arc::new(loaded.model);
                         self.hold(hub, loaded.hub_seq, model.clone());
                         return Ok(Some(HubSnapshot {
@@ -159,7 +155,11 @@ impl HubSnapshots {
                             model,
                         }));
                     }
-                    _ => files.discard(hub, at, "the log holds another event at its position"),
+                    Ok(_) => files.discard(hub, at, "the log holds another event at its position"),
+                    Err(ReadError::BeyondHead { .. }) => {
+                        files.discard(hub, at, "the log does not reach its position")
+                    }
+                    Err(e) => return Err(e),
                 }
             }
             below = at - 1;
