@@ -17,6 +17,18 @@ mod store_select;
 
 use clap::{Parser, Subcommand};
 
+/// jemalloc instead of glibc malloc: the read models are millions of small allocations that
+/// live and die in bursts (replay, checkpoints, snapshots), where glibc spent a third of a
+/// rebuild consolidating its free lists (bench/RESULTS.md, "The allocator").
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
+/// jemalloc's options, read before `main`: a background thread hands memory freed in a burst
+/// (loading the checkpoint, a rebuild) back to the system within about a second, even while
+/// the server is idle, so resident memory falls back to what the read models hold.
+#[export_name = "_rjem_malloc_conf"]
+static MALLOC_CONF: &u8 = &b"background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0\0"[0];
+
 /// cohub: an event-sourced backend for community digital-health co-innovation hubs.
 #[derive(Debug, Parser)]
 #[command(name = "cohub", version, about, long_about = None)]
