@@ -130,9 +130,7 @@ pub(crate) fn prove(json: &[u8]) -> Option<Sealed> {
         if rewritten.as_slice() != json {
             return None;
         }
-        let at = json
-            .windows(HASH_FIELD.len())
-            .position(|w| w == HASH_FIELD)?;
+        let at = memchr::memmem::find(json, HASH_FIELD)?;
         let end = at + HASH_FIELD.len() + s.hash.len() + 1;
         let mut h = Sha256::new();
         h.update(s.prev_hash.as_bytes());
