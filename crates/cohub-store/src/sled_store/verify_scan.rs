@@ -239,7 +239,6 @@ fn indexed_as_seen(
         .flatten()
         .copied()
         .peekable();
-    let mut last_seen = 0u64;
     for item in reader
         .trees
         .hub_index
@@ -251,13 +250,13 @@ fn indexed_as_seen(
         };
         let position = read_u64(&v)?;
         match seen.peek().copied() {
-            // An envelope seen whose sequence the index skips: inserted, or out of order.
-            Some((s, _)) if s < seq || s <= last_seen => return Ok(false),
+            // An envelope seen whose sequence the index skips (the index's sequences rise, so
+            // this also catches two envelopes with one sequence, or ones out of order).
+            Some((s, _)) if s < seq => return Ok(false),
             Some((s, p)) if s == seq => {
                 if p != position {
                     return Ok(false);
                 }
-                last_seen = s;
                 seen.next();
             }
             // An entry with no envelope seen: only one appended after the scan passed by.
