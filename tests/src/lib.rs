@@ -580,3 +580,15 @@ pub fn proc_open_fds(pid: u32) -> Result<usize> {
         .with_context(|| format!("cannot list /proc/{pid}/fd"))?
         .count())
 }
+
+/// The names of a process's threads (`comm` of each entry of `/proc/<pid>/task`; Linux only).
+pub fn proc_thread_names(pid: u32) -> Result<Vec<String>> {
+    let mut names = Vec::new();
+    for task in std::fs::read_dir(format!("/proc/{pid}/task"))
+        .with_context(|| format!("cannot list /proc/{pid}/task"))?
+    {
+        let comm = std::fs::read_to_string(task?.path().join("comm"))?;
+        names.push(comm.trim().to_string());
+    }
+    Ok(names)
+}

@@ -19,7 +19,7 @@ use clap::{Parser, Subcommand};
 
 /// jemalloc instead of glibc malloc: the read models are millions of small allocations that
 /// live and die in bursts (replay, checkpoints, snapshots), where glibc spent a third of a
-/// rebuild consolidating its free lists (bench/RESULTS.md, "The allocator").
+/// rebuild consolidating its free lists (bench/RESULTS.md, "Scale: the allocator, …").
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
